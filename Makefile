@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# synguard - top-level build. `make V=1` shows every command.
+
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+OUT     := build
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES := -Iinclude -Ivmlinux -I$(OUT)
+WARN     := -Wall -Wextra -Werror
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	      -Wno-unused-parameter -Wno-missing-field-initializers \
+	      -Wno-address-of-packed-member -Wno-unused-function $(INCLUDES)
+CFLAGS   ?= -g -O2
+CFLAGS   += $(WARN) -Iinclude -I$(OUT) -Iuser -D_GNU_SOURCE
+LDLIBS   += -lbpf -lelf -lz
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h)
+# user/ code that tests and tools may link (everything but main.c)
+USER_LIB_OBJS := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+
+# Every tests/{unit,tools,bench}/NAME.c is one program, linked with tests/lib/*.c
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(TEST_LIB_SRCS))
+TEST_SRCS := $(wildcard tests/unit/*.c tests/tools/*.c tests/bench/*.c)
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+
+MAN := $(OUT)/synguard.8
+
+.SECONDARY:
+.PHONY: all deps test bench demo clean vmlinux install man
+all: $(SKELS) $(OUT)/synguard $(TEST_BINS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/tools $(OUT)/tests/bench $(OUT)/tests/lib:
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/synguard: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(SG_EXTRA_LIBS)
+
+$(OUT)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h) $(USER_HDRS) $(SKELS) | $(OUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(USER_LIB_OBJS) $(wildcard tests/lib/*.h) $(USER_HDRS) $(SKELS) | $(OUT)/tests/unit $(OUT)/tests/tools $(OUT)/tests/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_OBJS) $(USER_LIB_OBJS) -o $@ $(LDLIBS) $(SG_EXTRA_LIBS) -lpthread -lm
+
+# vmlinux.h is checked in; regenerate it only on purpose.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/lab/demo.sh
+
+clean:
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * synguard.h - the one definition of every struct and constant shared by the
+ * BPF programs (bpf/) and the CLI (user/). Include it from both sides; it uses
+ * only fixed-width __u types so that it compiles against vmlinux.h and
+ * <linux/types.h> alike.
+ */
+#ifndef SYNGUARD_H
+#define SYNGUARD_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* ---- object and program names (user space finds our programs by them) ---- */
+#define SG_XDP_PROG_NAME	"sg_xdp"	/* BPF names are at most 15 chars */
+#define SG_TC_PROG_NAME		"sg_tc"
+#define SG_PIN_ROOT		"/sys/fs/bpf/synguard"
+/* tc filter handle/priority used for our clsact ingress filter */
+#define SG_TC_HANDLE		0x5347		/* "SG" */
+#define SG_TC_PRIO		0x5347
+
+/* ---- configuration (map sg_config, ARRAY with one entry) ---- */
+#define SG_NPORTS		65536
+#define SG_PORT_WORDS		(SG_NPORTS / 64)
+
+/* sg_config.flags */
+#define SG_CFG_ACTIVE		(1U << 0)	/* configured by `protect` */
+#define SG_CFG_TRACE_SYN	(1U << 1)	/* a tracer wants SYN arrival times */
+#define SG_CFG_META_BROKEN	(1U << 2)	/* set by XDP: driver lacks XDP metadata */
+
+/* Cookie periods are 2^36 ns (~68.7 s); the current and the previous one are
+ * accepted, so a cookie lives between 68.7 s and 137.4 s. */
+#define SG_COOKIE_PERIOD_SHIFT	36
+
+struct sg_config {
+	__u64 ports[SG_PORT_WORDS];	/* bitmap of protected TCP ports (host order) */
+	__u64 key[2];			/* SipHash-2-4 key of the cookies */
+	/* Added to CLOCK_MONOTONIC (coarse) to get CLOCK_REALTIME, so that hosts
+	 * sharing a key (anycast/ECMP) agree on the cookie period. */
+	__s64 mono_to_real_ns;
+	__u64 since_unix;		/* when protect first attached (seconds) */
+	__u64 updated_unix;		/* when protect last changed the config */
+	__u32 rmem_max;			/* net.core.rmem_max: a global, not reachable from BPF */
+	__u32 meta_magic;		/* random per protect: tags XDP->tc metadata */
+	__u32 flags;			/* SG_CFG_* */
+	__u8 ttl;			/* IPv4 TTL / IPv6 hop limit of our SYN-ACKs */
+	__u8 mode;			/* enum sg_mode, for status */
+	__u16 nports;			/* number of bits set in ports[] */
+};
+
+enum sg_mode {
+	SG_MODE_NATIVE = 1,
+	SG_MODE_SKB = 2,
+};
+
+static inline int sg_port_is_set(const __u64 *ports, __u16 port)
+{
+	return (ports[port >> 6] >> (port & 63)) & 1;
+}
+
+/* ---- per-CPU counters (map sg_stats, PERCPU_ARRAY, one entry) ----
+ * Every packet the XDP program sees increments exactly one SG_CNT_XDP_* entry,
+ * so pass and drop totals are sums over reasons. The tc program counts its
+ * handoffs separately (SG_CNT_TC_*). Keep sg_counter_names[] in step. */
+enum sg_counter {
+	SG_CNT_PASS_NON_TCP,		/* not TCP over IPv4/IPv6 */
+	SG_CNT_PASS_UNPROTECTED,	/* TCP to a port that is not protected */
+	SG_CNT_PASS_FRAGMENT,		/* IP fragment: the kernel reassembles */
+	SG_CNT_PASS_MALFORMED,		/* unparseable: the kernel judges (and drops) it */
+	SG_CNT_PASS_SYN_NO_LISTENER,	/* SYN, no listener: the kernel answers with RST */
+	SG_CNT_PASS_SYN_EXISTING,	/* SYN matching an existing socket */
+	SG_CNT_PASS_SYN_TX_ERROR,	/* could not build the SYN-ACK: kernel path */
+	SG_CNT_PASS_ACK_NO_SOCKET,	/* ACK, no socket at all: the kernel answers */
+	SG_CNT_PASS_ESTABLISHED,	/* established, time-wait or request socket */
+	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc */
+	SG_CNT_PASS_OTHER,		/* RST, SYN+ACK, other flags the rules allow */
+	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
+	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
+	SG_CNT_DROP_SYN_FIN,
+	SG_CNT_DROP_SYN_RST,
+	SG_CNT_DROP_NO_FLAGS,
+	SG_CNT_DROP_FIN_PSH_URG,	/* "xmas": FIN+PSH+URG without ACK */
+	SG_CNT_XDP_MAX,			/* end of the XDP reasons */
+	SG_CNT_TC_HANDOFF_OK = SG_CNT_XDP_MAX, /* bpf_sk_assign_tcp_reqsk() succeeded */
+	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
+	SG_CNT_TC_NO_LISTENER,		/* listener gone between XDP and tc */
+	SG_CNT_TC_NO_META,		/* XDP could not attach metadata (driver) */
+	SG_CNT_MAX
+};
+
+struct sg_stats {
+	__u64 cnt[SG_CNT_MAX];
+};
+
+#ifndef __bpf__
+/* Stable names, used as JSON keys and Prometheus labels. */
+static const char *const sg_counter_names[SG_CNT_MAX] = {
+	[SG_CNT_PASS_NON_TCP]		= "pass_non_tcp",
+	[SG_CNT_PASS_UNPROTECTED]	= "pass_unprotected",
+	[SG_CNT_PASS_FRAGMENT]		= "pass_fragment",
+	[SG_CNT_PASS_MALFORMED]		= "pass_malformed",
+	[SG_CNT_PASS_SYN_NO_LISTENER]	= "pass_syn_no_listener",
+	[SG_CNT_PASS_SYN_EXISTING]	= "pass_syn_existing",
+	[SG_CNT_PASS_SYN_TX_ERROR]	= "pass_syn_tx_error",
+	[SG_CNT_PASS_ACK_NO_SOCKET]	= "pass_ack_no_socket",
+	[SG_CNT_PASS_ESTABLISHED]	= "established_pass",
+	[SG_CNT_PASS_COOKIE_VALID]	= "ack_cookie_valid",
+	[SG_CNT_PASS_OTHER]		= "pass_other",
+	[SG_CNT_TX_SYNACK]		= "synack_sent",
+	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
+	[SG_CNT_DROP_SYN_FIN]		= "drop_syn_fin",
+	[SG_CNT_DROP_SYN_RST]		= "drop_syn_rst",
+	[SG_CNT_DROP_NO_FLAGS]		= "drop_no_flags",
+	[SG_CNT_DROP_FIN_PSH_URG]	= "drop_fin_psh_urg",
+	[SG_CNT_TC_HANDOFF_OK]		= "handoff_ok",
+	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
+	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",
+	[SG_CNT_TC_NO_META]		= "handoff_no_meta",
+};
+
+/* Is this XDP counter a drop (else a pass, or the one XDP_TX reason)? */
+static inline int sg_counter_is_drop(int i)
+{
+	return i >= SG_CNT_DROP_COOKIE_INVALID && i < SG_CNT_XDP_MAX;
+}
+#endif
+
+/* ---- the cookie ----
+ * seq of our SYN-ACK (32 bits):
+ *   bits 0-1   MSS table index
+ *   bits 2-5   client window scale, SG_WSCALE_NONE if it sent none
+ *   bit  6     client sent SACK-permitted
+ *   bit  7     ECN negotiated
+ *   bit  8     parity of the cookie period
+ *   bits 9-31  23 bits of SipHash-2-4(key, tuple, ISN, period, data bits)
+ * With timestamps, our TSval = (send time in ms << 8) | 8 more hash bits, and
+ * the ACK's TSecr must echo them: 31 bits of hash in all. */
+#define SG_COOKIE_MSS_SHIFT	0
+#define SG_COOKIE_MSS_MASK	0x3U
+#define SG_COOKIE_WS_SHIFT	2
+#define SG_COOKIE_WS_MASK	0xfU
+#define SG_COOKIE_SACK		(1U << 6)
+#define SG_COOKIE_ECN		(1U << 7)
+#define SG_COOKIE_DATA_MASK	0xffU
+#define SG_COOKIE_PARITY	(1U << 8)
+#define SG_COOKIE_HASH_SHIFT	9
+#define SG_COOKIE_HASH_BITS	23
+#define SG_TS_HASH_BITS		8
+#define SG_WSCALE_NONE		0xf
+#define SG_MAX_WSCALE		14
+
+/* MSS values a cookie can carry (index in bits 0-1). The client's MSS is
+ * rounded down to the largest entry that does not exceed it. */
+#define SG_MSS4_TABLE		{ 536, 1300, 1440, 1460 }
+#define SG_MSS6_TABLE		{ 1220, 1420, 1440, 8940 }
+
+/* ---- XDP -> tc metadata (in front of the packet, at most 32 bytes) ----
+ * XDP writes it only on a cookie ACK that it validated; tc hands exactly those
+ * packets to the listener and ignores all others without a socket lookup. */
+struct sg_meta {
+	__u32 magic;		/* sg_config.meta_magic */
+	__u32 tsval;		/* client's TSval from the ACK (0 without TS) */
+	__u32 tsecr;		/* client's TSecr: our TSval echoed */
+	__u16 mss;		/* decoded MSS */
+	__u8 snd_wscale;	/* client's window scale or SG_WSCALE_NONE */
+	__u8 opts;		/* SG_META_* */
+};
+#define SG_META_SACK		(1U << 0)
+#define SG_META_TS		(1U << 1)
+#define SG_META_ECN		(1U << 2)
+
+/* ---- SYN arrival times for the tracer (map sg_synts, LRU_HASH) ----
+ * Written by XDP only while SG_CFG_TRACE_SYN is set. */
+struct sg_flow_key {
+	__u32 laddr[4];		/* local (server) address, network order; IPv4 in [0] */
+	__u32 raddr[4];		/* remote (client) address */
+	__u16 lport;		/* host order */
+	__u16 rport;		/* host order */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 pad;
+};
+#define SG_SYNTS_ENTRIES	65536
+
+#endif /* SYNGUARD_H */
