@@ -1,23 +1,266 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* synguard.bpf.c - the defense object: XDP SYN-cookie responder and the tc
- * handoff of validated cookie ACKs to the listener. */
+/*
+ * synguard.bpf.c - the defense object: sg_xdp answers SYNs to protected ports
+ * with SYN-cookie SYN-ACKs and validates cookie ACKs; sg_tc hands validated
+ * ACKs to the listener. The rules are in docs/design.md; every packet XDP sees
+ * increments exactly one counter (enum sg_counter).
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
 #include "defs.h"
 #include "maps.h"
+#include "parse.h"
+#include "lookup.h"
+#include "synack.h"
+#include "ack.h"
+#include "handoff.h"
+
+static __always_inline int pass(enum sg_counter c)
+{
+	sg_count(c);
+	return XDP_PASS;
+}
+
+static __always_inline int drop(enum sg_counter c)
+{
+	sg_count(c);
+	return XDP_DROP;
+}
+
+/* Remember when the SYN arrived, for the tracer's handshake latency. */
+static __always_inline void sg_note_syn(const struct sg_pkt *p, __be16 sport, __be16 dport)
+{
+	struct sg_flow_key k = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(k.laddr, p->daddr, 16);
+	__builtin_memcpy(k.raddr, p->saddr, 16);
+	k.lport = bpf_ntohs(dport);
+	k.rport = bpf_ntohs(sport);
+	k.family = p->ipv6 ? AF_INET6 : AF_INET;
+	bpf_map_update_elem(&sg_synts, &k, &now, BPF_ANY);
+}
+
+/*
+ * The SYN and the ACK path are global functions: the verifier checks each
+ * once, with the parsed packet as unknown input, instead of once for every
+ * parse outcome (VLAN count x IPv6 extension chain x ...), which ran past its
+ * 1M instruction budget. They cost a BPF-to-BPF call each, and they must
+ * bound every offset they take from p again.
+ */
+__noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct sg_syn_in in;
+	struct sg_synack s;
+	struct bpf_sock *sk;
+	struct tcphdr *th;
+
+	if (!p || !cfg || p->l4_off > SG_MAX_L4_OFF)
+		return pass(SG_CNT_PASS_MALFORMED);
+	th = data + p->l4_off;
+	if ((void *)(th + 1) > data_end)
+		return pass(SG_CNT_PASS_MALFORMED);
+	in.p = *p;
+	in.sport = th->source;
+	in.dport = th->dest;
+	in.isn = bpf_ntohl(th->seq);
+
+	/* Answer only for a listener: a closed port gets the kernel's RST and
+	 * a SYN of an existing connection the kernel's challenge ACK. The
+	 * listener also tells us the window scale the kernel would choose. */
+	sk = sg_lookup(ctx, p, in.sport, in.dport);
+	if (!sk)
+		return pass(SG_CNT_PASS_SYN_NO_LISTENER);
+	if (sk->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(sk);
+		return pass(SG_CNT_PASS_SYN_EXISTING);
+	}
+	if (sg_listener_read(sk, &in.l)) {
+		bpf_sk_release(sk);
+		return pass(SG_CNT_PASS_SYN_TX_ERROR);
+	}
+	bpf_sk_release(sk);
+
+	sg_parse_opts(data, data_end, p, &in.o);
+	if (cfg->flags & SG_CFG_TRACE_SYN)
+		sg_note_syn(p, in.sport, in.dport);
+	if (sg_synack_plan(ctx, &in, &s) || sg_synack_write(ctx, p, &s))
+		return pass(SG_CNT_PASS_SYN_TX_ERROR);
+	sg_count(SG_CNT_TX_SYNACK);
+	return XDP_TX;
+}
+
+__noinline int sg_ack_path(struct xdp_md *ctx, struct sg_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct sg_meta m, *mp;
+	__be16 sport, dport;
+	struct bpf_sock *sk;
+	struct tcphdr *th;
+
+	if (!p || !cfg || p->l4_off > SG_MAX_L4_OFF)
+		return pass(SG_CNT_PASS_MALFORMED);
+	th = data + p->l4_off;
+	if ((void *)(th + 1) > data_end)
+		return pass(SG_CNT_PASS_MALFORMED);
+	sport = th->source;
+	dport = th->dest;
+
+	sk = sg_lookup(ctx, p, sport, dport);
+	if (!sk)
+		return pass(SG_CNT_PASS_ACK_NO_SOCKET);
+	if (sk->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(sk);
+		return pass(SG_CNT_PASS_ESTABLISHED);
+	}
+	bpf_sk_release(sk);
+
+	/* Only a listener: this can only be the last ACK of a handshake that
+	 * we answered, so it must carry a valid cookie. */
+	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
+		return drop(SG_CNT_DROP_COOKIE_INVALID);
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
+		/* driver without XDP metadata: tc validates by itself */
+		if (!(cfg->flags & SG_CFG_META_BROKEN))
+			__sync_fetch_and_or(&cfg->flags, SG_CFG_META_BROKEN);
+		sg_count(SG_CNT_TC_NO_META);
+		return pass(SG_CNT_PASS_COOKIE_VALID);
+	}
+	mp = (void *)(long)ctx->data_meta;
+	if ((void *)(mp + 1) > (void *)(long)ctx->data)
+		return pass(SG_CNT_PASS_COOKIE_VALID);
+	*mp = m;
+	return pass(SG_CNT_PASS_COOKIE_VALID);
+}
 
 SEC("xdp")
 int sg_xdp(struct xdp_md *ctx)
 {
-	return XDP_PASS;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_config *cfg;
+	struct tcphdr *th;
+	struct sg_pkt p;
+	__u8 f;
+
+	switch (sg_parse(data, data_end, &p)) {
+	case SG_PARSE_TCP:
+		break;
+	case SG_PARSE_NOT_TCP:
+		return pass(SG_CNT_PASS_NON_TCP);
+	case SG_PARSE_FRAGMENT:
+		return pass(SG_CNT_PASS_FRAGMENT);
+	default:
+		return pass(SG_CNT_PASS_MALFORMED);
+	}
+	th = data + p.l4_off;
+	if (p.l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
+		return pass(SG_CNT_PASS_MALFORMED);
+
+	cfg = sg_get_config();
+	if (!cfg || !(cfg->flags & SG_CFG_ACTIVE) ||
+	    !sg_port_is_set(cfg->ports, bpf_ntohs(th->dest)))
+		return pass(SG_CNT_PASS_UNPROTECTED);
+
+	f = p.flags;
+	if ((f & (TCPF_SYN | TCPF_FIN)) == (TCPF_SYN | TCPF_FIN))
+		return drop(SG_CNT_DROP_SYN_FIN);
+	if ((f & (TCPF_SYN | TCPF_RST)) == (TCPF_SYN | TCPF_RST))
+		return drop(SG_CNT_DROP_SYN_RST);
+	if (!(f & (TCPF_FIN | TCPF_SYN | TCPF_RST | TCPF_PSH | TCPF_ACK | TCPF_URG)))
+		return drop(SG_CNT_DROP_NO_FLAGS);
+	/* every segment after the SYN carries ACK, so this is never legitimate */
+	if ((f & (TCPF_FIN | TCPF_PSH | TCPF_URG | TCPF_ACK)) == (TCPF_FIN | TCPF_PSH | TCPF_URG))
+		return drop(SG_CNT_DROP_FIN_PSH_URG);
+
+	if ((f & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		return sg_syn_path(ctx, &p);
+	if ((f & (TCPF_SYN | TCPF_RST | TCPF_ACK)) == TCPF_ACK)
+		return sg_ack_path(ctx, &p);
+	return pass(SG_CNT_PASS_OTHER);
+}
+
+/* Global for the same reason as sg_syn_path(). */
+__noinline int sg_tc_handoff(struct __sk_buff *skb, struct sg_pkt *p, struct sg_meta *m)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct tcphdr *th;
+	struct sg_meta mm;
+
+	if (!p || !m || !cfg || p->l4_off > SG_MAX_L4_OFF)
+		return TC_ACT_OK;
+	th = data + p->l4_off;
+	if ((void *)(th + 1) > data_end)
+		return TC_ACT_OK;
+	mm = *m;
+	return sg_handoff(skb, cfg, p, th->source, th->dest, &mm);
+}
+
+/* Fallback when XDP could not attach metadata: validate pure ACKs to
+ * protected ports here. Only taken once XDP has seen the driver refuse. */
+static __always_inline int sg_tc_slow(struct __sk_buff *skb, struct sg_config *cfg)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct bpf_sock *skc;
+	struct tcphdr *th;
+	struct sg_pkt p;
+	struct sg_meta m;
+
+	if (sg_parse(data, data_end, &p) != SG_PARSE_TCP)
+		return TC_ACT_OK;
+	th = data + p.l4_off;
+	if (p.l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
+		return TC_ACT_OK;
+	if ((p.flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
+	    !sg_port_is_set(cfg->ports, bpf_ntohs(th->dest)))
+		return TC_ACT_OK;
+	skc = sg_lookup(skb, &p, th->source, th->dest);
+	if (!skc)
+		return TC_ACT_OK;
+	if (skc->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(skc);
+		return TC_ACT_OK;
+	}
+	bpf_sk_release(skc);
+	if (!sg_cookie_ack_check(data, data_end, cfg, &p, &m))
+		return TC_ACT_OK;	/* XDP already counted and dropped bad ones */
+	return sg_tc_handoff(skb, &p, &m);
 }
 
 SEC("tc")
 int sg_tc(struct __sk_buff *skb)
 {
-	return TC_ACT_OK;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct sg_meta *mp = (void *)(long)skb->data_meta, m;
+	struct sg_config *cfg;
+	struct sg_pkt p;
+
+	if ((void *)(mp + 1) > data) {
+		/* no metadata: every packet but validated cookie ACKs */
+		cfg = sg_get_config();
+		if (cfg && (cfg->flags & SG_CFG_META_BROKEN))
+			return sg_tc_slow(skb, cfg);
+		return TC_ACT_OK;
+	}
+	cfg = sg_get_config();
+	if (!cfg || mp->magic != cfg->meta_magic)
+		return TC_ACT_OK;
+	m = *mp;
+	if (sg_parse(data, data_end, &p) != SG_PARSE_TCP)
+		return TC_ACT_OK;
+	return sg_tc_handoff(skb, &p, &m);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -20,17 +20,42 @@ static __always_inline __u32 sg_cookie_period(__u64 real_ns)
 	return (__u32)(real_ns >> SG_COOKIE_PERIOD_SHIFT);
 }
 
-static __always_inline __u64 sg_cookie_hash4(const __u64 key[2], __u32 saddr,
-					     __u32 daddr, __u16 sport, __u16 dport,
-					     __u32 isn, __u32 period, __u32 data)
-{
-	__u64 m[3];
+/* The hashed message: 3 words for IPv4, 6 for IPv6 (SG_COOKIE_WORDS4/6). */
+#define SG_COOKIE_WORDS4 3
+#define SG_COOKIE_WORDS6 6
 
+static __always_inline void sg_cookie_msg4(__u64 m[SG_COOKIE_WORDS4], __u32 saddr,
+					   __u32 daddr, __u16 sport, __u16 dport,
+					   __u32 isn, __u32 period, __u32 data)
+{
 	m[0] = (__u64)saddr | ((__u64)daddr << 32);
 	m[1] = (__u64)sport | ((__u64)dport << 16) | ((__u64)isn << 32);
 	m[2] = (__u64)period | ((__u64)(data & SG_COOKIE_DATA_MASK) << 32) |
 	       (4ULL << 48);
-	return sg_siphash24(key, m, 3);
+}
+
+static __always_inline void sg_cookie_msg6(__u64 m[SG_COOKIE_WORDS6],
+					   const __u32 saddr[4], const __u32 daddr[4],
+					   __u16 sport, __u16 dport, __u32 isn,
+					   __u32 period, __u32 data)
+{
+	m[0] = (__u64)saddr[0] | ((__u64)saddr[1] << 32);
+	m[1] = (__u64)saddr[2] | ((__u64)saddr[3] << 32);
+	m[2] = (__u64)daddr[0] | ((__u64)daddr[1] << 32);
+	m[3] = (__u64)daddr[2] | ((__u64)daddr[3] << 32);
+	m[4] = (__u64)sport | ((__u64)dport << 16) | ((__u64)isn << 32);
+	m[5] = (__u64)period | ((__u64)(data & SG_COOKIE_DATA_MASK) << 32) |
+	       (6ULL << 48);
+}
+
+static __always_inline __u64 sg_cookie_hash4(const __u64 key[2], __u32 saddr,
+					     __u32 daddr, __u16 sport, __u16 dport,
+					     __u32 isn, __u32 period, __u32 data)
+{
+	__u64 m[SG_COOKIE_WORDS4];
+
+	sg_cookie_msg4(m, saddr, daddr, sport, dport, isn, period, data);
+	return sg_siphash24(key, m, SG_COOKIE_WORDS4);
 }
 
 static __always_inline __u64 sg_cookie_hash6(const __u64 key[2],
@@ -39,16 +64,10 @@ static __always_inline __u64 sg_cookie_hash6(const __u64 key[2],
 					     __u16 dport, __u32 isn, __u32 period,
 					     __u32 data)
 {
-	__u64 m[6];
+	__u64 m[SG_COOKIE_WORDS6];
 
-	m[0] = (__u64)saddr[0] | ((__u64)saddr[1] << 32);
-	m[1] = (__u64)saddr[2] | ((__u64)saddr[3] << 32);
-	m[2] = (__u64)daddr[0] | ((__u64)daddr[1] << 32);
-	m[3] = (__u64)daddr[2] | ((__u64)daddr[3] << 32);
-	m[4] = (__u64)sport | ((__u64)dport << 16) | ((__u64)isn << 32);
-	m[5] = (__u64)period | ((__u64)(data & SG_COOKIE_DATA_MASK) << 32) |
-	       (6ULL << 48);
-	return sg_siphash24(key, m, 6);
+	sg_cookie_msg6(m, saddr, daddr, sport, dport, isn, period, data);
+	return sg_siphash24(key, m, SG_COOKIE_WORDS6);
 }
 
 /* The SYN-ACK's seq for a hash computed over (.., period, data). */
@@ -99,25 +118,24 @@ static __always_inline __u32 sg_cookie_data_wscale(__u32 data)
 	return (data >> SG_COOKIE_WS_SHIFT) & SG_COOKIE_WS_MASK;
 }
 
-/* MSS tables: index of the largest entry <= the client's MSS, and back. */
-static __always_inline __u32 sg_mss_index(int ipv6, __u32 client_mss)
+/* MSS tables: index of the largest entry <= the client's MSS, and back.
+ * Written as comparisons with constants: a table selected between two stack
+ * arrays turns into pointer arithmetic that the BPF verifier refuses. */
+static __always_inline __u32 sg_mss_index(int ipv6, __u32 mss)
 {
-	const __u16 t4[4] = SG_MSS4_TABLE;
-	const __u16 t6[4] = SG_MSS6_TABLE;
-	const __u16 *t = ipv6 ? t6 : t4;
-	__u32 i = 3;
-
-	while (i > 0 && client_mss < t[i])
-		i--;
-	return i;
+	if (ipv6)
+		return mss >= SG_MSS6_3 ? 3 : mss >= SG_MSS6_2 ? 2 : mss >= SG_MSS6_1 ? 1 : 0;
+	return mss >= SG_MSS4_3 ? 3 : mss >= SG_MSS4_2 ? 2 : mss >= SG_MSS4_1 ? 1 : 0;
 }
 
 static __always_inline __u16 sg_mss_value(int ipv6, __u32 idx)
 {
-	const __u16 t4[4] = SG_MSS4_TABLE;
-	const __u16 t6[4] = SG_MSS6_TABLE;
-
-	return ipv6 ? t6[idx & 3] : t4[idx & 3];
+	switch (idx & 3) {
+	case 0: return ipv6 ? SG_MSS6_0 : SG_MSS4_0;
+	case 1: return ipv6 ? SG_MSS6_1 : SG_MSS4_1;
+	case 2: return ipv6 ? SG_MSS6_2 : SG_MSS4_2;
+	default: return ipv6 ? SG_MSS6_3 : SG_MSS4_3;
+	}
 }
 
 #endif /* SG_COOKIE_H */

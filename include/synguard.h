@@ -152,8 +152,16 @@ static inline int sg_counter_is_drop(int i)
 
 /* MSS values a cookie can carry (index in bits 0-1). The client's MSS is
  * rounded down to the largest entry that does not exceed it. */
-#define SG_MSS4_TABLE		{ 536, 1300, 1440, 1460 }
-#define SG_MSS6_TABLE		{ 1220, 1420, 1440, 8940 }
+#define SG_MSS4_0		536
+#define SG_MSS4_1		1300
+#define SG_MSS4_2		1440
+#define SG_MSS4_3		1460
+#define SG_MSS6_0		1220
+#define SG_MSS6_1		1420
+#define SG_MSS6_2		1440
+#define SG_MSS6_3		8940
+#define SG_MSS4_TABLE		{ SG_MSS4_0, SG_MSS4_1, SG_MSS4_2, SG_MSS4_3 }
+#define SG_MSS6_TABLE		{ SG_MSS6_0, SG_MSS6_1, SG_MSS6_2, SG_MSS6_3 }
 
 /* ---- XDP -> tc metadata (in front of the packet, at most 32 bytes) ----
  * XDP writes it only on a cookie ACK that it validated; tc hands exactly those

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ack.h - validate the cookie in an ACK that reached a listener, and decode
+ * what the cookie carries into struct sg_meta (what the tc handoff needs).
+ * Shared by XDP (the normal path) and tc (the fallback when the driver cannot
+ * carry XDP metadata).
+ */
+#ifndef SG_BPF_ACK_H
+#define SG_BPF_ACK_H
+
+#include "cookie_bpf.h"
+
+/* 1 if the ACK carries a cookie we issued in this or the previous period,
+ * with m filled in; 0 if not. */
+static __always_inline int sg_cookie_ack_check(void *data, void *data_end,
+					       const struct sg_config *cfg,
+					       const struct sg_pkt *p,
+					       struct sg_meta *m)
+{
+	struct tcphdr *th = data + p->l4_off;
+	__u32 cookie, isn, period, data_bits;
+	struct sg_synopts o;
+	__u16 sport, dport;
+	__u64 hash;
+
+	if (p->l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
+		return 0;
+	cookie = bpf_ntohl(th->ack_seq) - 1;
+	isn = bpf_ntohl(th->seq) - 1;
+	sport = th->source;
+	dport = th->dest;
+	sg_parse_opts(data, data_end, p, &o);
+
+	period = sg_cookie_claimed_period(cookie, sg_period_now(cfg, bpf_ktime_get_coarse_ns()));
+	data_bits = cookie & SG_COOKIE_DATA_MASK;
+	hash = sg_pkt_hash(cfg, p, sport, dport, isn, period, data_bits);
+	if (!sg_cookie_hash_ok(cookie, hash))
+		return 0;
+	/* with timestamps, our TSval carried 8 more hash bits; TSecr echoes it */
+	if (o.ts && (o.tsecr & ((1U << SG_TS_HASH_BITS) - 1)) != sg_cookie_ts_bits(hash))
+		return 0;
+
+	m->magic = cfg->meta_magic;
+	m->tsval = o.tsval;
+	m->tsecr = o.tsecr;
+	m->mss = sg_mss_value(p->ipv6, sg_cookie_data_mss_idx(data_bits));
+	m->snd_wscale = sg_cookie_data_wscale(data_bits);
+	m->opts = (data_bits & SG_COOKIE_SACK ? SG_META_SACK : 0) |
+		  (o.ts ? SG_META_TS : 0) |
+		  (data_bits & SG_COOKIE_ECN ? SG_META_ECN : 0);
+	return 1;
+}
+
+#endif

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * parse.h - Ethernet / VLAN / IPv4 / IPv6 / TCP parsing over direct packet
+ * access. Works on (data, data_end) so the XDP and the tc program share it.
+ */
+#ifndef SG_BPF_PARSE_H
+#define SG_BPF_PARSE_H
+
+#include "defs.h"
+
+#define SG_MAX_VLAN	2	/* 802.1Q and 802.1ad (QinQ) */
+#define SG_MAX_EXTHDR	8	/* IPv6 extension headers walked before giving up */
+/* Keeps every packet offset provably small for the verifier (packet pointer
+ * arithmetic needs a bounded scalar) while allowing long extension chains. */
+#define SG_MAX_L4_OFF	0x3fff
+
+enum sg_parse {
+	SG_PARSE_TCP,		/* TCP header (and its options) in bounds */
+	SG_PARSE_NOT_TCP,
+	SG_PARSE_FRAGMENT,
+	SG_PARSE_MALFORMED,	/* truncated or inconsistent */
+};
+
+struct sg_pkt {
+	__u32 l3_off;		/* IP header offset: 14 + 4 * VLAN tags */
+	__u32 l4_off;		/* TCP header offset */
+	__u32 tcp_len;		/* TCP header + payload bytes, from the IP header */
+	__u32 saddr[4];		/* network order; IPv4 in [0] */
+	__u32 daddr[4];
+	__u8 ipv6;
+	__u8 tos;		/* IPv4 TOS / IPv6 traffic class (for ECN) */
+	__u8 flags;		/* TCP flags byte */
+	__u8 doff;		/* TCP header length in bytes */
+};
+
+struct sg_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Parse up to the TCP header. On SG_PARSE_TCP the TCP header (doff bytes,
+ * options included) is inside [data, data_end). */
+static __always_inline enum sg_parse sg_parse(void *data, void *data_end,
+					      struct sg_pkt *p)
+{
+	struct ethhdr *eth = data;
+	struct tcphdr *th;
+	/* Lengths from IP headers are compared as scalars: data + 64K could
+	 * exceed the verifier's maximum packet offset. */
+	__u64 pkt_len = (__u64)(data_end - data);
+	__u32 off = sizeof(*eth);
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return SG_PARSE_MALFORMED;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < SG_MAX_VLAN; i++) {
+		struct sg_vlan_hdr *vh;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		vh = data + off;
+		if ((void *)(vh + 1) > data_end)
+			return SG_PARSE_MALFORMED;
+		proto = vh->proto;
+		off += sizeof(*vh);
+	}
+	p->l3_off = off;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + off;
+		__u32 ihl, tot;
+
+		if ((void *)(ip + 1) > data_end)
+			return SG_PARSE_MALFORMED;
+		if (ip->protocol != IPPROTO_TCP)
+			return SG_PARSE_NOT_TCP;
+		ihl = ip->ihl * 4;
+		tot = bpf_ntohs(ip->tot_len);
+		if (ip->version != 4 || ihl < sizeof(*ip) || off + tot > pkt_len)
+			return SG_PARSE_MALFORMED;
+		/* any fragment, first or later: the kernel reassembles it */
+		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return SG_PARSE_FRAGMENT;
+		if (tot < ihl + sizeof(*th))
+			return SG_PARSE_MALFORMED;
+		p->ipv6 = 0;
+		p->tos = ip->tos;
+		p->saddr[0] = ip->saddr;
+		p->daddr[0] = ip->daddr;
+		p->tcp_len = tot - ihl;
+		off += ihl;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + off;
+		__u32 end;
+		__u8 nh;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return SG_PARSE_MALFORMED;
+		if (ip6->version != 6)
+			return SG_PARSE_MALFORMED;
+		end = off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		if (end > pkt_len)
+			return SG_PARSE_MALFORMED;
+		nh = ip6->nexthdr;
+		off += sizeof(*ip6);
+
+		/* Walk the extension headers so that no header we know can hide
+		 * a SYN from us. (Unrolled: as a bpf_loop callback holding
+		 * packet pointers it took the verifier 10x longer.) */
+#pragma unroll
+		for (i = 0; i < SG_MAX_EXTHDR; i++) {
+			__u8 *eh = data + off;
+			__u32 len;
+
+			if (nh == IPPROTO_TCP)
+				break;
+			if (nh != NEXTHDR_HOP && nh != NEXTHDR_ROUTING &&
+			    nh != NEXTHDR_DEST && nh != NEXTHDR_AUTH &&
+			    nh != NEXTHDR_FRAGMENT)
+				return SG_PARSE_NOT_TCP;
+			if ((void *)(eh + 8) > data_end)
+				return SG_PARSE_MALFORMED;
+			if (nh == NEXTHDR_FRAGMENT) {
+				/* An atomic fragment (offset 0, no M flag)
+				 * is a whole packet (RFC 6946): keep going,
+				 * or it would be a way around protection. */
+				if ((eh[2] << 8 | eh[3]) & 0xfff9)
+					return SG_PARSE_FRAGMENT;
+				len = 8;
+			} else if (nh == NEXTHDR_AUTH) {
+				len = (eh[1] + 2) * 4;
+			} else {
+				len = (eh[1] + 1) * 8;
+			}
+			nh = eh[0];
+			off += len;
+			if (off > SG_MAX_L4_OFF)
+				return SG_PARSE_MALFORMED;
+		}
+		if (nh != IPPROTO_TCP)
+			return SG_PARSE_MALFORMED;	/* chain longer than we walk */
+		if (end < off + sizeof(*th))
+			return SG_PARSE_MALFORMED;
+		p->ipv6 = 1;
+		p->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
+		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+		p->tcp_len = end - off;
+	} else {
+		return SG_PARSE_NOT_TCP;
+	}
+
+	/* the verifier needs a provable bound on the offset (see SG_MAX_L4_OFF) */
+	if (off > SG_MAX_L4_OFF)
+		return SG_PARSE_MALFORMED;
+	th = data + off;
+	if ((void *)(th + 1) > data_end)
+		return SG_PARSE_MALFORMED;
+	p->doff = th->doff * 4;
+	if (p->doff < sizeof(*th) || p->doff > p->tcp_len ||
+	    (void *)th + p->doff > data_end)
+		return SG_PARSE_MALFORMED;
+	p->l4_off = off;
+	p->flags = ((__u8 *)th)[13];
+	return SG_PARSE_TCP;
+}
+
+/* TCP options we care about. */
+struct sg_synopts {
+	__u32 tsval;
+	__u32 tsecr;
+	__u16 mss;		/* 0: none sent */
+	__u8 wscale;		/* SG_WSCALE_NONE: none sent */
+	__u8 sack;
+	__u8 ts;
+};
+
+#define SG_MAX_OPTS 40	/* bpf_loop steps: enough for 40 NOPs */
+
+/* State of the generic option walk. The walk runs as a bpf_loop callback
+ * with the offset kept as a scalar in this struct: an open-coded loop (or one
+ * that advances a pointer) makes the verifier explore every combination of
+ * option layouts and give up at 1M instructions. */
+struct sg_optwalk {
+	__u8 *opt;		/* first option byte */
+	void *data_end;
+	__u32 off;
+	__u32 optlen;
+	struct sg_synopts o;
+};
+
+/* One option per step, like tcp_parse_options(): stop at EOL or at a bad
+ * length, and keep what was parsed until then. */
+static long sg_optwalk_step(__u32 i, void *arg)
+{
+	struct sg_optwalk *w = arg;
+	__u32 off = w->off;
+	__u8 *q;
+	__u8 kind, len;
+
+	if (off >= w->optlen || off >= 40)
+		return 1;
+	q = w->opt + (off & 0x3f);	/* the mask bounds the offset for the verifier */
+	if ((void *)(q + 1) > w->data_end)
+		return 1;
+	kind = q[0];
+	if (kind == TCPOPT_EOL)
+		return 1;
+	if (kind == TCPOPT_NOP) {
+		w->off = off + 1;
+		return 0;
+	}
+	if ((void *)(q + 2) > w->data_end)
+		return 1;
+	len = q[1];
+	if (len < 2 || off + len > w->optlen)
+		return 1;
+	if (kind == TCPOPT_MSS && len == 4) {
+		if ((void *)(q + 4) > w->data_end)
+			return 1;
+		w->o.mss = (q[2] << 8) | q[3];
+	} else if (kind == TCPOPT_WINDOW && len == 3) {
+		if ((void *)(q + 3) > w->data_end)
+			return 1;
+		/* RFC 7323: a shift above 14 is used as 14 */
+		w->o.wscale = q[2] > SG_MAX_WSCALE ? SG_MAX_WSCALE : q[2];
+	} else if (kind == TCPOPT_SACK_PERM && len == 2) {
+		w->o.sack = 1;
+	} else if (kind == TCPOPT_TIMESTAMP && len == 10) {
+		if ((void *)(q + 10) > w->data_end)
+			return 1;
+		w->o.ts = 1;
+		w->o.tsval = bpf_ntohl(*(__be32 *)(q + 2));
+		w->o.tsecr = bpf_ntohl(*(__be32 *)(q + 6));
+	}
+	w->off = off + len;
+	return 0;
+}
+
+static __always_inline __u32 sg_be32(const __u8 *q)
+{
+	return bpf_ntohl(*(const __be32 *)q);
+}
+
+/* The options of the TCP header of p, into o. Linux's SYN layout
+ * (MSS, SACK_PERM, TS, NOP, WS) and the usual ACK layout (NOP, NOP, TS) are
+ * read directly; anything else is walked. */
+static __always_inline void sg_parse_opts(void *data, void *data_end,
+					  const struct sg_pkt *p,
+					  struct sg_synopts *o)
+{
+	struct sg_optwalk w = {};
+	__u32 l4 = p->l4_off;
+	__u8 *q;
+
+	w.o.wscale = SG_WSCALE_NONE;
+	w.optlen = p->doff - sizeof(struct tcphdr);
+	/* l4_off comes back from the stack as a 32-bit spill whose bounds
+	 * the verifier forgets: bound it again before deriving a pointer */
+	if (l4 > SG_MAX_L4_OFF || w.optlen == 0) {
+		*o = w.o;
+		return;
+	}
+	q = data + l4 + sizeof(struct tcphdr);
+
+	if (w.optlen == 20 && (void *)(q + 20) <= data_end &&
+	    sg_be32(q) >> 16 == 0x0204 && sg_be32(q + 4) == 0x0402080a &&
+	    sg_be32(q + 16) >> 8 == 0x010303) {
+		w.o.mss = sg_be32(q) & 0xffff;
+		w.o.sack = 1;
+		w.o.ts = 1;
+		w.o.tsval = sg_be32(q + 8);
+		w.o.tsecr = sg_be32(q + 12);
+		w.o.wscale = q[19] > SG_MAX_WSCALE ? SG_MAX_WSCALE : q[19];
+	} else if (w.optlen >= 12 && (void *)(q + 12) <= data_end &&
+		   sg_be32(q) == 0x0101080a) {
+		w.o.ts = 1;
+		w.o.tsval = sg_be32(q + 4);
+		w.o.tsecr = sg_be32(q + 8);
+		/* more options may follow; an ACK needs only these */
+	} else {
+		w.opt = q;
+		w.data_end = data_end;
+		bpf_loop(SG_MAX_OPTS, sg_optwalk_step, &w, 0);
+	}
+	*o = w.o;
+}
+
+#endif
