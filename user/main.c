@@ -15,6 +15,12 @@
 
 static const struct sg_cmd cmds[] = {
 	/* add one line per command: { "name", cmd_name, "summary" }, */
+	{ "protect", cmd_protect, "defend an interface's TCP ports with XDP SYN cookies" },
+	{ "unprotect", cmd_unprotect, "remove the defense from an interface" },
+	{ "status", cmd_status, "show protected interfaces" },
+	{ "stats", cmd_stats, "show defense counters (totals or rates)" },
+	{ "trace", cmd_trace, "stream TCP handshakes, closes and failures with latencies" },
+	{ "hist", cmd_hist, "live per-port TCP handshake latency histograms" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make bench`: synguard's XDP microbenchmark (tests/bench/bench_xdp.c).
+# Extra arguments go to bench_xdp: -r REPEAT (default 1000000), -n RUNS
+# (default 7, the median is reported), -c CPU.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (network namespaces, BPF)" >&2
+	exit 4
+fi
+build/tests/bench/bench_xdp "$@"
+tests/bench/bench_trace.sh

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* xdp_env.c - BPF_PROG_TEST_RUN harness for sg_xdp (see xdp_env.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#include "cookie.h"
+#include "synguard.skel.h"
+#include "testlib.h"
+#include "xdp_env.h"
+
+static int lo_setup(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_mtu = 1500;
+	if (ioctl(fd, SIOCSIFMTU, &ifr))
+		err = -errno;
+	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr))
+		err = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int xenv_netns(void)
+{
+	int err;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	err = lo_setup();
+	if (err)
+		return err;
+	return xenv_sysctl_set("net/ipv4/tcp_syncookies", 1);
+}
+
+int xenv_sysctl_get(const char *name, long *v)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%ld", v) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+int xenv_sysctl_set(const char *name, long v)
+{
+	char path[256];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", v) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+int xenv_write_config(struct xdp_env *e)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(e->cfg_fd, &zero, &e->cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void xenv_protect(struct xdp_env *e, uint16_t port)
+{
+	if (!sg_port_is_set(e->cfg.ports, port))
+		e->cfg.nports++;
+	e->cfg.ports[port >> 6] |= 1ULL << (port & 63);
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int xenv_set_clock(struct xdp_env *e, uint64_t into_ns)
+{
+	uint64_t real = clock_ns(CLOCK_REALTIME);
+	/* the program reads bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE */
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC_COARSE);
+	uint64_t want;
+
+	want = ((uint64_t)sg_cookie_period(real) << SG_COOKIE_PERIOD_SHIFT) + into_ns;
+	e->period = sg_cookie_period(want);
+	e->cfg.mono_to_real_ns = (int64_t)(want - mono);
+	return xenv_write_config(e);
+}
+
+/* libbpf's messages, but at most the tail of a verifier log: a failed load
+ * of a big program logs a million lines. SG_VERBOSE=1 shows everything. */
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int lines;
+
+	if (level == LIBBPF_DEBUG && !getenv("SG_VERBOSE"))
+		return 0;
+	if (!getenv("SG_VERBOSE") && ++lines > 60)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int xenv_open(struct xdp_env *e)
+{
+	long rmem_max = 0;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	libbpf_set_print(quiet_print);
+	e->skel = synguard__open_and_load();
+	if (!e->skel) {
+		err = -errno;
+		fprintf(stderr, "cannot load the synguard skeleton: %s\n", strerror(-err));
+		return err ? err : -EINVAL;
+	}
+	e->prog_fd = bpf_program__fd(e->skel->progs.sg_xdp);
+	e->cfg_fd = bpf_map__fd(e->skel->maps.sg_config);
+	e->stats_fd = bpf_map__fd(e->skel->maps.sg_stats);
+	e->ncpu = libbpf_num_possible_cpus();
+	if (e->ncpu <= 0)
+		return -EINVAL;
+	if (getrandom(e->cfg.key, sizeof(e->cfg.key), 0) != sizeof(e->cfg.key) ||
+	    getrandom(&e->cfg.meta_magic, sizeof(e->cfg.meta_magic), 0) != 4)
+		return -EIO;
+	e->cfg.meta_magic |= 1;		/* never 0: 0 must not look like ours */
+	xenv_sysctl_get("net/core/rmem_max", &rmem_max);
+	e->cfg.rmem_max = (uint32_t)rmem_max;
+	e->cfg.flags = SG_CFG_ACTIVE;
+	e->cfg.ttl = 64;
+	e->cfg.mode = SG_MODE_SKB;
+	e->cfg.since_unix = e->cfg.updated_unix = (uint64_t)time(NULL);
+	/* half a period (34 s) of margin on both sides */
+	return xenv_set_clock(e, 1ULL << (SG_COOKIE_PERIOD_SHIFT - 1));
+}
+
+void xenv_close(struct xdp_env *e)
+{
+	synguard__destroy(e->skel);
+	e->skel = NULL;
+}
+
+int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX])
+{
+	struct sg_stats *v = calloc(e->ncpu, sizeof(*v));
+	__u32 zero = 0;
+	int i, c;
+
+	if (!v)
+		return -ENOMEM;
+	memset(cnt, 0, sizeof(uint64_t) * SG_CNT_MAX);
+	if (bpf_map_lookup_elem(e->stats_fd, &zero, v)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < e->ncpu; i++)
+		for (c = 0; c < SG_CNT_MAX; c++)
+			cnt[c] += v[i].cnt[c];
+	free(v);
+	return 0;
+}
+
+int xenv_run(struct xdp_env *e, const uint8_t *pkt, int len, struct xres *r)
+{
+	uint64_t before[SG_CNT_MAX], after[SG_CNT_MAX];
+	uint8_t out[PKT_MAX + 128];
+	struct xdp_md ctx_in = { .data_end = (__u32)len }, ctx_out = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = pkt, .data_size_in = (__u32)len,
+		.data_out = out, .data_size_out = sizeof(out),
+		.ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		.ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		.repeat = 1);
+	int c;
+
+	memset(r, 0, sizeof(*r));
+	r->counter = -1;
+	if (xenv_counters(e, before))
+		return r->err = -EIO;
+	r->err = bpf_prog_test_run_opts(e->prog_fd, &o) ? -errno : 0;
+	if (r->err)
+		return r->err;
+	r->ret = o.retval;
+	/* data_out starts at data_meta; ctx_out.data is the metadata length */
+	r->meta_len = (int)ctx_out.data;
+	if (r->meta_len < 0 || r->meta_len > (int)sizeof(r->meta) ||
+	    r->meta_len > (int)o.data_size_out)
+		return r->err = -ERANGE;
+	memcpy(r->meta, out, r->meta_len);
+	r->len = (int)o.data_size_out - r->meta_len;
+	memcpy(r->data, out + r->meta_len, r->len);
+	if (xenv_counters(e, after))
+		return r->err = -EIO;
+	for (c = 0; c < SG_CNT_XDP_MAX; c++) {
+		uint64_t d = after[c] - before[c];
+
+		if (!d)
+			continue;
+		r->nmoved += (int)d;
+		r->counter = r->counter == -1 && d == 1 ? c : -2;
+	}
+	return 0;
+}
+
+int xenv_run_spec(struct xdp_env *e, const struct pkt_spec *s, struct xres *r)
+{
+	uint8_t buf[PKT_MAX];
+	int len = pkt_build(s, buf);
+
+	if (len < 0)
+		return r->err = -EINVAL;
+	return xenv_run(e, buf, len, r);
+}
+
+const char *xenv_verdict(uint32_t ret)
+{
+	static const char *const n[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS",
+					 "XDP_TX", "XDP_REDIRECT" };
+
+	return ret < 5 ? n[ret] : "XDP_?";
+}
+
+const char *xenv_counter_name(int c)
+{
+	if (c == -1)
+		return "(none)";
+	if (c == -2)
+		return "(several)";
+	return c >= 0 && c < SG_CNT_MAX ? sg_counter_names[c] : "(?)";
+}
+
+static int mk_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+		   socklen_t *sl)
+{
+	struct sockaddr_in *a4 = (void *)ss;
+	struct sockaddr_in6 *a6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*sl = sizeof(*a4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*sl = sizeof(*a6);
+		return AF_INET6;
+	}
+	return -EINVAL;
+}
+
+int xenv_listen(const char *addr, uint16_t port)
+{
+	return xenv_listen_mss(addr, port, 0);
+}
+
+int xenv_listen_mss(const char *addr, uint16_t port, int maxseg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fam = mk_addr(addr, port, &ss, &sl), fd, one = 1;
+
+	if (fam < 0)
+		return fam;
+	fd = socket(fam, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fam == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* before listen(), so that request sockets inherit it */
+	if (maxseg && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &maxseg, sizeof(maxseg))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (bind(fd, (void *)&ss, sl) || listen(fd, 128)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int xenv_connect(const char *addr, uint16_t port, int lfd, int *afd, uint16_t *cport)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t sl, ml = sizeof(me);
+	int fam = mk_addr(addr, port, &ss, &sl), fd;
+
+	if (fam < 0)
+		return fam;
+	fd = socket(fam, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (void *)&ss, sl) || getsockname(fd, (void *)&me, &ml))
+		goto fail;
+	*cport = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
+				      : ((struct sockaddr_in6 *)&me)->sin6_port);
+	*afd = accept(lfd, NULL, NULL);
+	if (*afd < 0)
+		goto fail;
+	return fd;
+fail:
+	{
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+}
+
+int xenv_expect_raw(struct xdp_env *e, const char *name, const uint8_t *pkt, int len,
+		    uint32_t verdict, int counter, struct xres *r)
+{
+	struct xres local;
+
+	if (!r)
+		r = &local;
+	if (xenv_run(e, pkt, len, r)) {
+		SG_FAIL(name, "test run failed: %s", strerror(-r->err));
+		return -1;
+	}
+	if (r->ret != verdict || r->counter != counter || r->nmoved != 1) {
+		SG_FAIL(name, "%s with counter %s (%d moved), want %s with %s",
+			xenv_verdict(r->ret), xenv_counter_name(r->counter), r->nmoved,
+			xenv_verdict(verdict), xenv_counter_name(counter));
+		return -1;
+	}
+	SG_PASS(name);
+	return 0;
+}
+
+int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+		uint32_t verdict, int counter, struct xres *r)
+{
+	uint8_t buf[PKT_MAX];
+	int len = pkt_build(s, buf);
+
+	if (len < 0) {
+		SG_FAIL(name, "cannot build the frame");
+		return -1;
+	}
+	return xenv_expect_raw(e, name, buf, len, verdict, counter, r);
+}
+
+int xenv_setup(struct xdp_env *e, const char *test)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		SG_SKIP(test, "needs root (network namespace, BPF)");
+		return 0;
+	}
+	err = xenv_netns();
+	if (err) {
+		SG_FAIL(test, "cannot set up a network namespace: %s", strerror(-err));
+		return 1;
+	}
+	err = xenv_open(e);
+	if (err) {
+		SG_FAIL(test, "cannot load the XDP program: %s", strerror(-err));
+		return 1;
+	}
+	return -1;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xdp_env.h - run synguard's XDP program with BPF_PROG_TEST_RUN in a private
+ * network namespace: load the skeleton, write the config, open real sockets
+ * for the program's socket lookups, run frames and see which counter moved.
+ */
+#ifndef SG_TEST_XDP_ENV_H
+#define SG_TEST_XDP_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synguard.h"
+#include "pkt.h"
+
+struct synguard;
+
+struct xdp_env {
+	struct synguard *skel;
+	int prog_fd, cfg_fd, stats_fd;
+	int ncpu;
+	struct sg_config cfg;
+	uint32_t period;	/* the cookie period the program sees (xenv_set_clock) */
+};
+
+/* Result of one run. */
+struct xres {
+	int err;		/* bpf_prog_test_run_opts() result */
+	uint32_t ret;		/* XDP verdict */
+	uint8_t data[PKT_MAX + 64];
+	int len;		/* bytes of data out, metadata excluded */
+	uint8_t meta[64];
+	int meta_len;		/* bytes of metadata in front of the packet */
+	int counter;		/* the one SG_CNT_* that moved; -1 none, -2 several */
+	int nmoved;		/* how many XDP counters moved (sum of deltas) */
+};
+
+/* unshare(CLONE_NEWNET), bring lo up with MTU 1500 (so the MSS we expect is
+ * 1460/1440), and turn syncookies on. Returns 0 or -errno. */
+int xenv_netns(void);
+
+/* xenv_netns() + xenv_open(), printing SKIP/FAIL `test` when they cannot
+ * run. Returns -1 when ready, else the exit status for main() (0 after a
+ * SKIP, 1 after a FAIL). */
+int xenv_setup(struct xdp_env *e, const char *test);
+
+/* Open and load the defense skeleton, and write a default config: active,
+ * random key and magic, TTL 64, rmem_max from /proc, clock in the middle of
+ * a cookie period. Returns 0 or a negative error (message printed). */
+int xenv_open(struct xdp_env *e);
+void xenv_close(struct xdp_env *e);
+int xenv_write_config(struct xdp_env *e);
+void xenv_protect(struct xdp_env *e, uint16_t port);
+/* Make the program's clock read `into_ns` after the start of the current
+ * real cookie period (more than a period moves it into later ones), so that
+ * cookie tests cannot straddle a period change. Writes the config. */
+int xenv_set_clock(struct xdp_env *e, uint64_t into_ns);
+
+/* Sum the per-CPU counters. */
+int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX]);
+/* Run one frame (repeat 1); fills r (verdict, output, metadata, counter). */
+int xenv_run(struct xdp_env *e, const uint8_t *pkt, int len, struct xres *r);
+/* Build spec and run it. */
+int xenv_run_spec(struct xdp_env *e, const struct pkt_spec *s, struct xres *r);
+
+const char *xenv_verdict(uint32_t ret);
+const char *xenv_counter_name(int c);
+
+/* Sockets in the test's namespace. addr is a literal IPv4 or IPv6 address. */
+int xenv_listen(const char *addr, uint16_t port);
+/* The same with TCP_MAXSEG set before listen() (0: not set). */
+int xenv_listen_mss(const char *addr, uint16_t port, int maxseg);
+/* Connect a client to a listener at addr:port; returns the client fd, the
+ * accepted fd in *afd and the client's port in *cport. */
+int xenv_connect(const char *addr, uint16_t port, int lfd, int *afd, uint16_t *cport);
+
+/* sysctls of the test's namespace, e.g. "net/ipv4/tcp_ecn" */
+int xenv_sysctl_get(const char *name, long *v);
+int xenv_sysctl_set(const char *name, long v);
+
+
+
+/* One test: run s, expect verdict and counter (exactly that one counter
+ * moves, by one). Prints PASS/FAIL name; returns 0 on pass. r may be NULL. */
+int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+		uint32_t verdict, int counter, struct xres *r);
+/* The same for a raw frame. */
+int xenv_expect_raw(struct xdp_env *e, const char *name, const uint8_t *pkt, int len,
+		    uint32_t verdict, int counter, struct xres *r);
+#endif

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_cookie_ack.c - the ACK side of synguard's cookies: an ACK that echoes
+ * a cookie sg_xdp issued passes with struct sg_meta in front of the packet;
+ * a wrong, expired, replayed or TS-mismatched cookie is dropped; an ACK for
+ * an existing socket (established, time-wait) passes untouched, one with no
+ * socket at all passes to the kernel. Cookies are also forged here with
+ * include/cookie.h, which proves the program and the shared code agree.
+ */
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#include "cookie.h"
+#include "synack.h"
+#include "testlib.h"
+#include "xdp_env.h"
+
+#define PORT		8080	/* protected, listener */
+#define PORT_NOLSN	8081	/* protected, nothing listens */
+#define PERIOD_NS	(1ULL << SG_COOKIE_PERIOD_SHIFT)
+#define HALF		(PERIOD_NS / 2)
+
+static const char *fam;
+static char nbuf[128];
+#define NAME(x) (snprintf(nbuf, sizeof(nbuf), "cookie_%s_%s", fam, x), nbuf)
+
+static void tuple(struct pkt_spec *s, bool v6, uint16_t sport, uint16_t dport)
+{
+	pkt_spec_init(s);
+	if (v6)
+		pkt_set_v6(s, "::1", "::1");
+	else
+		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
+	s->sport = sport;
+	s->dport = dport;
+}
+
+/* SYN from sport with ISN isn (TS on when tsval != 0); returns 0 and the
+ * cookie/TSval of the checked SYN-ACK. */
+static int handshake(struct xdp_env *e, bool v6, uint16_t sport, uint32_t isn,
+		     uint32_t tsval, uint8_t extra_flags, uint32_t *cookie, uint32_t *our_ts,
+		     struct synack_want *w)
+{
+	struct pkt_spec s;
+	struct xres r;
+	char err[256];
+
+	tuple(&s, v6, sport, PORT);
+	s.seq = isn;
+	s.flags = PKT_SYN | extra_flags;
+	pkt_linux_syn_opts(&s, 1400, tsval);
+	s.opt.ts = tsval != 0;
+	if (xenv_run_spec(e, &s, &r) || r.ret != XDP_TX) {
+		fprintf(stderr, "SYN not answered: %s\n", xenv_verdict(r.ret));
+		return -1;
+	}
+	if (synack_expect(e, &s, 0, w) ||
+	    synack_check(e, &s, w, r.data, r.len, cookie, our_ts, err, sizeof(err))) {
+		fprintf(stderr, "bad SYN-ACK: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The client's third packet */
+static void ack(struct pkt_spec *s, bool v6, uint16_t sport, uint32_t isn, uint32_t cookie,
+		bool ts, uint32_t tsval, uint32_t tsecr)
+{
+	tuple(s, v6, sport, PORT);
+	s->seq = isn + 1;
+	s->ack = cookie + 1;
+	s->flags = PKT_ACK;
+	s->opt.ts = ts;
+	s->opt.tsval = tsval;
+	s->opt.tsecr = tsecr;
+}
+
+static void expect_meta(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+			const struct xres *r, const struct sg_meta *want)
+{
+	uint8_t buf[PKT_MAX];
+	struct sg_meta m;
+	int len = pkt_build(s, buf);
+
+	if (r->meta_len != (int)sizeof(m)) {
+		SG_FAIL(name, "%d bytes of metadata, want %zu", r->meta_len, sizeof(m));
+		return;
+	}
+	memcpy(&m, r->meta, sizeof(m));
+	if (m.magic != e->cfg.meta_magic)
+		SG_FAIL(name, "magic %#x, want %#x", m.magic, e->cfg.meta_magic);
+	else if (m.mss != want->mss || m.snd_wscale != want->snd_wscale || m.opts != want->opts)
+		SG_FAIL(name, "mss %u wscale %u opts %#x, want %u %u %#x", m.mss, m.snd_wscale,
+			m.opts, want->mss, want->snd_wscale, want->opts);
+	else if (m.tsval != want->tsval || m.tsecr != want->tsecr)
+		SG_FAIL(name, "tsval %u tsecr %u, want %u %u", m.tsval, m.tsecr, want->tsval,
+			want->tsecr);
+	else if (r->len != len || memcmp(r->data, buf, len))
+		SG_FAIL(name, "the packet itself was changed");
+	else
+		SG_PASS(name);
+}
+
+static void per_family(struct xdp_env *e, bool v6)
+{
+	const uint32_t isn = 0x5000a000, ts = 0x00abcdef;
+	struct synack_want w;
+	struct pkt_spec s;
+	struct sg_meta m;
+	uint32_t c, tv, period, data;
+	uint64_t h;
+	struct xres r;
+
+	fam = v6 ? "v6" : "v4";
+	if (handshake(e, v6, 43000, isn, ts, 0, &c, &tv, &w)) {
+		SG_FAIL(NAME("handshake"), "no cookie SYN-ACK to test with");
+		return;
+	}
+
+	/* the genuine third packet */
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	m = (struct sg_meta){ .tsval = ts + 1, .tsecr = tv,
+			      .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
+			      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_TS };
+	if (!xenv_expect(e, NAME("valid"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
+		expect_meta(e, NAME("valid_meta"), &s, &r, &m);
+
+	/* with data and PSH (a client that talks first) */
+	s.flags = PKT_ACK | PKT_PSH;
+	s.payload_len = 200;
+	if (!xenv_expect(e, NAME("valid_with_data"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
+		expect_meta(e, NAME("valid_with_data_meta"), &s, &r, &m);
+
+	/* the magic follows the config */
+	e->cfg.meta_magic ^= 0x10100;
+	xenv_write_config(e);
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	if (!xenv_expect(e, NAME("valid_new_magic"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
+		expect_meta(e, NAME("valid_new_magic_meta"), &s, &r, &m);
+
+	/* wrong TS hash bits: only the low byte of TSecr differs */
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv ^ 0x01);
+	xenv_expect(e, NAME("wrong_ts_bits"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* hash bits of the cookie flipped */
+	ack(&s, v6, 43000, isn, c ^ (1U << 20), true, ts + 1, tv);
+	xenv_expect(e, NAME("hash_flipped"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* data bits changed: a client asking for a larger MSS */
+	ack(&s, v6, 43000, isn, (c & ~SG_COOKIE_MSS_MASK) | ((c + 1) & SG_COOKIE_MSS_MASK),
+	    true, ts + 1, tv);
+	xenv_expect(e, NAME("data_bits_changed"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* parity flipped: claims the other period */
+	ack(&s, v6, 43000, isn, c ^ SG_COOKIE_PARITY, true, ts + 1, tv);
+	xenv_expect(e, NAME("parity_flipped"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* seq not ISN + 1 */
+	ack(&s, v6, 43000, isn + 1, c, true, ts + 1, tv);
+	xenv_expect(e, NAME("wrong_isn"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* replayed from another 4-tuple (source port, then source address) */
+	ack(&s, v6, 43001, isn, c, true, ts + 1, tv);
+	xenv_expect(e, NAME("replay_other_port"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	if (v6)
+		pkt_set_v6(&s, "::2", "::1");
+	else
+		pkt_set_v4(&s, "127.0.0.2", "127.0.0.1");
+	xenv_expect(e, NAME("replay_other_addr"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* a random number */
+	ack(&s, v6, 43000, isn, 0x7eadbeef, false, 0, 0);
+	xenv_expect(e, NAME("random"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* forged with the shared code and the key: current and previous period
+	 * pass, two periods back (same parity as now) and the next one fail */
+	data = sg_cookie_data(1, 5, 1, 0);
+	for (int d = -2; d <= 1; d++) {
+		char x[48];
+
+		period = e->period + d;
+		tuple(&s, v6, 43100, PORT);
+		h = synack_hash(e, &s, isn, period, data);
+		ack(&s, v6, 43100, isn, sg_cookie_make(h, period, data), false, 0, 0);
+		snprintf(x, sizeof(x), "forged_period%+d", d);
+		if (d == 0 || d == -1) {
+			m = (struct sg_meta){ .mss = sg_mss_value(v6, 1), .snd_wscale = 5,
+					      .opts = SG_META_SACK };
+			if (!xenv_expect(e, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r)) {
+				strcat(x, "_meta");
+				expect_meta(e, NAME(x), &s, &r, &m);
+			}
+		} else {
+			xenv_expect(e, NAME(x), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+		}
+	}
+	/* forged with timestamps: TSecr low byte carries 8 more hash bits */
+	period = e->period;
+	data = sg_cookie_data(3, SG_WSCALE_NONE, 0, 1);
+	tuple(&s, v6, 43101, PORT);
+	h = synack_hash(e, &s, isn, period, data);
+	ack(&s, v6, 43101, isn, sg_cookie_make(h, period, data), true, 99,
+	    (0x123456U << 8) | sg_cookie_ts_bits(h));
+	m = (struct sg_meta){ .tsval = 99, .tsecr = (0x123456U << 8) | sg_cookie_ts_bits(h),
+			      .mss = sg_mss_value(v6, 3), .snd_wscale = SG_WSCALE_NONE,
+			      .opts = SG_META_TS | SG_META_ECN };
+	if (!xenv_expect(e, NAME("forged_ts_ecn"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
+		expect_meta(e, NAME("forged_ts_ecn_meta"), &s, &r, &m);
+	s.opt.tsecr ^= 0x80;
+	xenv_expect(e, NAME("forged_ts_bad_bits"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* a client without timestamps, and an ECN client, through the program */
+	if (!handshake(e, v6, 43200, isn, 0, PKT_ECE | PKT_CWR, &c, &tv, &w)) {
+		ack(&s, v6, 43200, isn, c, false, 0, 0);
+		m = (struct sg_meta){ .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
+				      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_ECN };
+		if (!xenv_expect(e, NAME("valid_no_ts_ecn"), &s, XDP_PASS,
+				 SG_CNT_PASS_COOKIE_VALID, &r))
+			expect_meta(e, NAME("valid_no_ts_ecn_meta"), &s, &r, &m);
+	} else {
+		SG_FAIL(NAME("valid_no_ts_ecn"), "no SYN-ACK");
+	}
+
+	/* time: a cookie issued now is good in the next period, not after */
+	if (!handshake(e, v6, 43300, isn, ts, 0, &c, &tv, &w)) {
+		ack(&s, v6, 43300, isn, c, true, ts + 1, tv);
+		xenv_set_clock(e, PERIOD_NS + HALF);
+		xenv_expect(e, NAME("next_period_valid"), &s, XDP_PASS,
+			    SG_CNT_PASS_COOKIE_VALID, NULL);
+		xenv_set_clock(e, 2 * PERIOD_NS + HALF);
+		xenv_expect(e, NAME("expired_two_periods"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		xenv_set_clock(e, HALF);
+	} else {
+		SG_FAIL(NAME("expiry"), "no SYN-ACK");
+	}
+
+	/* nothing listens: the kernel answers the ACK with a RST */
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	s.dport = PORT_NOLSN;
+	xenv_expect(e, NAME("no_socket_pass"), &s, XDP_PASS, SG_CNT_PASS_ACK_NO_SOCKET, NULL);
+}
+
+/* ACKs of existing sockets pass without a cookie check */
+static void sockets(struct xdp_env *e, bool v6)
+{
+	const char *a = v6 ? "::1" : "127.0.0.1";
+	int lfd = xenv_listen(a, PORT + 10), afd, cfd;
+	struct pkt_spec s;
+	uint16_t cport;
+
+	fam = v6 ? "v6" : "v4";
+	xenv_protect(e, PORT + 10);
+	xenv_write_config(e);
+	cfd = lfd < 0 ? -1 : xenv_connect(a, PORT + 10, lfd, &afd, &cport);
+	if (cfd < 0) {
+		SG_FAIL(NAME("established"), "cannot connect over lo");
+		return;
+	}
+	tuple(&s, v6, cport, PORT + 10);
+	s.seq = 0x1000;
+	s.ack = 0x2000;		/* any numbers: not a cookie check */
+	s.flags = PKT_ACK;
+	xenv_expect(e, NAME("established"), &s, XDP_PASS, SG_CNT_PASS_ESTABLISHED, NULL);
+	s.flags = PKT_ACK | PKT_FIN;
+	xenv_expect(e, NAME("established_fin"), &s, XDP_PASS, SG_CNT_PASS_ESTABLISHED, NULL);
+
+	/* server closes first, so its side of the 4-tuple ends in TIME_WAIT */
+	close(afd);
+	usleep(20000);
+	close(cfd);
+	usleep(100000);
+	s.flags = PKT_ACK;
+	xenv_expect(e, NAME("time_wait"), &s, XDP_PASS, SG_CNT_PASS_ESTABLISHED, NULL);
+	close(lfd);
+}
+
+int main(void)
+{
+	struct xdp_env e;
+	int rc = xenv_setup(&e, "cookie_ack"), l4, l6;
+
+	if (rc >= 0)
+		return rc;
+	l4 = xenv_listen("127.0.0.1", PORT);
+	l6 = xenv_listen("::1", PORT);
+	if (l4 < 0 || l6 < 0) {
+		SG_FAIL("cookie_ack", "cannot open listeners");
+		return 1;
+	}
+	xenv_protect(&e, PORT);
+	xenv_protect(&e, PORT_NOLSN);
+	xenv_write_config(&e);
+	per_family(&e, false);
+	per_family(&e, true);
+	sockets(&e, false);
+	sockets(&e, true);
+	close(l4);
+	close(l6);
+	xenv_close(&e);
+	return sg_test_failures ? 1 : 0;
+}

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cmd_protect.c - `synguard protect IFACE --ports LIST`: load the defense
+ * object, configure it and attach it through netlink (tc first, then XDP).
+ * If the interface is protected already, only the configuration is updated,
+ * in place, so protection never lapses.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "commands.h"
+#include "common.h"
+#include "defense_maps.h"
+#include "json.h"
+#include "keyfile.h"
+#include "kernel_support.h"
+#include "pins.h"
+#include "ports.h"
+#include "sysctl.h"
+#include "synguard.skel.h"
+
+#define DEFAULT_TTL 64
+#define SYNCOOKIES "net.ipv4.tcp_syncookies"
+
+struct protect_opts {
+	const char *ifname;
+	const char *ports_arg;
+	const char *key_file;
+	enum sg_mode mode;
+	bool mode_given;
+	int ttl;
+	bool force;
+	bool enable_syncookies;
+};
+
+/* What this run changed, so that a failure can put everything back. */
+struct undo {
+	int ifindex;
+	bool syncookies_changed;
+	long syncookies_old;
+	bool tc_attached;
+	bool hook_created;
+	bool xdp_attached;
+	enum sg_mode mode;
+	int xdp_fd;
+	bool pinned;
+	char pin_dir[PATH_MAX];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: synguard protect IFACE --ports LIST [-m native|skb] [--ttl N]\n"
+		"                        [--key-file FILE] [--force] [--enable-syncookies] [-j] [-p]\n\n"
+		"Answer SYNs to the listed TCP ports on IFACE with SYN cookies from XDP and\n"
+		"hand valid cookie ACKs to the listener. Running it again on a protected\n"
+		"interface updates ports, TTL (and key with --key-file) in place.\n\n"
+		"  -P, --ports LIST       ports and ranges, e.g. 80,443,8000-8010 (required)\n"
+		"  -m, --mode MODE        XDP mode: native (default, driver) or skb (generic)\n"
+		"  -t, --ttl N            TTL / hop limit of our SYN-ACKs, 1..255 (default %d)\n"
+		"  -k, --key-file FILE    cookie key: exactly 32 hex digits (default: random)\n"
+		"  -f, --force            replace another XDP program attached to IFACE\n"
+		"      --enable-syncookies  set net.ipv4.tcp_syncookies=1 if it is 0\n"
+		"  -j, --json             JSON output\n"
+		"  -p, --pretty           indented JSON output\n"
+		"  -h, --help             this help\n", DEFAULT_TTL);
+}
+
+static int parse_args(int argc, char **argv, struct protect_opts *o)
+{
+	enum { OPT_SYNCOOKIES = 256 };
+	static const struct option lopts[] = {
+		{ "ports", required_argument, NULL, 'P' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char *end;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = SG_MODE_NATIVE;
+	o->ttl = DEFAULT_TTL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			o->ports_arg = optarg;
+			break;
+		case 'm':
+			if (sg_mode_parse(optarg, &o->mode))
+				return sg_fail(SG_EXIT_USAGE, "bad mode '%s': use native or skb", optarg);
+			o->mode_given = true;
+			break;
+		case 't':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 255)
+				return sg_fail(SG_EXIT_USAGE, "bad TTL '%s': use 1..255", optarg);
+			o->ttl = (int)v;
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case OPT_SYNCOOKIES:
+			o->enable_syncookies = true;
+			break;
+		case 'j':
+			sg_env.json = true;
+			break;
+		case 'p':
+			sg_env.json = sg_env.pretty = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case ':':
+			sg_err("option '%s' needs a value", argv[optind - 1]);
+			usage(stderr);
+			return SG_EXIT_USAGE;
+		default:
+			sg_err("unknown option '%s'", argv[optind - 1]);
+			usage(stderr);
+			return SG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		sg_err("missing interface name");
+		usage(stderr);
+		return SG_EXIT_USAGE;
+	}
+	o->ifname = argv[optind++];
+	if (optind < argc)
+		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (!o->ports_arg)
+		return sg_fail(SG_EXIT_USAGE, "missing --ports (e.g. --ports 80,443)");
+	return 0;
+}
+
+/* Make sure net.ipv4.tcp_syncookies is on: the kernel refuses a request
+ * socket assigned by bpf_sk_assign_tcp_reqsk() otherwise (kernel-facts.md). */
+static int check_syncookies(const struct protect_opts *o, struct undo *u)
+{
+	long v;
+	int err = sg_sysctl_read(SYNCOOKIES, &v);
+
+	if (err)
+		return sg_fail(SG_EXIT_UNSUPPORTED, "cannot read %s: %s", SYNCOOKIES,
+			       strerror(-err));
+	if (v != 0)
+		return 0;
+	if (!o->enable_syncookies)
+		return sg_fail(SG_EXIT_UNSUPPORTED,
+			       "%s is 0 in this network namespace: the kernel then refuses the "
+			       "connections synguard hands over. Set it to 1 (sysctl -w %s=1) "
+			       "or pass --enable-syncookies", SYNCOOKIES, SYNCOOKIES);
+	err = sg_sysctl_write(SYNCOOKIES, 1);
+	if (err)
+		return sg_fail(SG_EXIT_ERROR, "cannot set %s=1: %s", SYNCOOKIES, strerror(-err));
+	u->syncookies_changed = true;
+	u->syncookies_old = v;
+	if (!sg_env.json)
+		printf("set %s=1 (was 0)\n", SYNCOOKIES);
+	return 0;
+}
+
+static void rollback(struct undo *u)
+{
+	if (u->pinned)
+		sg_pins_remove(u->pin_dir);
+	if (u->xdp_attached)
+		sg_xdp_detach(u->ifindex, u->mode, u->xdp_fd);
+	if (u->tc_attached) {
+		sg_tc_detach(u->ifindex);
+		if (u->hook_created && sg_tc_count_foreign(u->ifindex) == 0)
+			sg_tc_destroy_hook(u->ifindex);
+	}
+	if (u->syncookies_changed)
+		sg_sysctl_write(SYNCOOKIES, u->syncookies_old);
+	/* everything is undone: a second call does nothing */
+	u->pinned = u->xdp_attached = u->tc_attached = u->syncookies_changed = false;
+}
+
+static void fill_clock_fields(struct sg_config *cfg)
+{
+	long rmem;
+
+	/* BPF reads CLOCK_MONOTONIC (coarse) and adds this to get wall time */
+	cfg->mono_to_real_ns = (__s64)(sg_now_real_ns() - sg_now_mono_ns());
+	cfg->updated_unix = sg_now_real_ns() / 1000000000ULL;
+	if (sg_sysctl_read("net.core.rmem_max", &rmem) == 0 && rmem > 0)
+		cfg->rmem_max = rmem > UINT_MAX ? UINT_MAX : (__u32)rmem;
+}
+
+struct report {
+	const char *action;	/* "protected" or "updated" */
+	const char *ifname;
+	int ifindex;
+	enum sg_mode mode;
+	const __u64 *ports;
+	int ttl;
+	const char *key_source;	/* "random", "file", "unchanged" */
+	const char *key_file;
+	__u32 xdp_id, tc_id;
+	const char *pin_dir;	/* NULL: none */
+	bool syncookies_enabled;
+	bool tc_repaired;
+};
+
+static void json_port(unsigned int port, void *ctx)
+{
+	jw_uint(ctx, port);
+}
+
+static void print_report(const struct report *r)
+{
+	char ports[512];
+	unsigned int n = sg_ports_count(r->ports);
+
+	if (sg_ports_format(r->ports, ports, sizeof(ports)) >= sizeof(ports))
+		strcpy(ports + sizeof(ports) - 5, "...");
+	if (sg_env.json) {
+		struct jw *w = jw_new(stdout, sg_env.pretty);
+
+		jw_start_object(w);
+		jw_string_field(w, "action", r->action);
+		jw_string_field(w, "ifname", r->ifname);
+		jw_int_field(w, "ifindex", r->ifindex);
+		jw_string_field(w, "mode", sg_mode_name(r->mode));
+		jw_name(w, "ports");
+		jw_start_array(w);
+		sg_ports_foreach(r->ports, json_port, w);
+		jw_end_array(w);
+		jw_int_field(w, "ttl", r->ttl);
+		jw_string_field(w, "key_source", r->key_source);
+		if (r->key_file)
+			jw_string_field(w, "key_file", r->key_file);
+		jw_uint_field(w, "xdp_prog_id", r->xdp_id);
+		jw_uint_field(w, "tc_prog_id", r->tc_id);
+		jw_name(w, "pin_dir");
+		if (r->pin_dir)
+			jw_string(w, r->pin_dir);
+		else
+			jw_null(w);
+		jw_bool_field(w, "syncookies_enabled", r->syncookies_enabled);
+		jw_bool_field(w, "tc_repaired", r->tc_repaired);
+		jw_end_object(w);
+		jw_free(w);
+		return;
+	}
+	printf("%s %s (ifindex %d)\n", r->action, r->ifname, r->ifindex);
+	printf("  mode:     %s\n", sg_mode_name(r->mode));
+	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
+	printf("  ttl:      %d\n", r->ttl);
+	if (r->key_file)
+		printf("  key:      %s (%s)\n", r->key_source, r->key_file);
+	else
+		printf("  key:      %s\n", r->key_source);
+	printf("  xdp prog: id %u (%s)\n", r->xdp_id, SG_XDP_PROG_NAME);
+	printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
+	       r->tc_repaired ? " - re-attached, it was missing" : "");
+	printf("  pin dir:  %s\n", r->pin_dir ? r->pin_dir : "none");
+}
+
+/* The tc filter of a protected interface vanished (e.g. someone deleted the
+ * clsact qdisc): load a new tc program on the existing maps and attach it. */
+static int repair_tc(struct sg_defense *d, __u32 *tc_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct synguard *skel;
+	bool created;
+	int err;
+
+	skel = synguard__open();
+	if (!skel)
+		return -errno;
+	err = bpf_map__reuse_fd(skel->maps.sg_config, d->config_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_stats, d->stats_fd);
+	if (!err && d->synts_fd >= 0)
+		err = bpf_map__reuse_fd(skel->maps.sg_synts, d->synts_fd);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.sg_xdp, false);
+	if (!err)
+		err = synguard__load(skel);
+	if (!err)
+		err = sg_tc_attach(d->ifindex, bpf_program__fd(skel->progs.sg_tc), &created);
+	if (!err && !bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.sg_tc), &info, &len))
+		*tc_id = info.id;
+	synguard__destroy(skel);
+	return err;
+}
+
+/* Already protected by synguard: rewrite sg_config in place. The programs
+ * stay attached, so there is no moment without protection. */
+static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
+			   const __u64 *ports, const __u64 *key, struct undo *u)
+{
+	struct report r = { .action = "updated" };
+	struct sg_config cfg;
+	char pin_dir[PATH_MAX];
+	__u32 zero = 0;
+	int err;
+
+	if (o->mode_given && o->mode != d->mode)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s is protected in %s mode; switching to %s mode needs a re-attach, "
+			       "which leaves it unprotected for a moment. Run 'synguard unprotect %s' "
+			       "first if that is acceptable", o->ifname, sg_mode_name(d->mode),
+			       sg_mode_name(o->mode), o->ifname);
+	err = sg_defense_read_config(d, &cfg);
+	if (err)
+		return sg_fail(SG_EXIT_ERROR, "cannot read the configuration of %s: %s",
+			       o->ifname, strerror(-err));
+	if (!d->tc_id) {
+		err = repair_tc(d, &d->tc_id);
+		if (err)
+			return sg_fail(SG_EXIT_ERROR,
+				       "the tc handoff of %s is missing and cannot be re-attached "
+				       "(%s); run 'synguard unprotect %s' and protect again",
+				       o->ifname, strerror(-err), o->ifname);
+		r.tc_repaired = true;
+	}
+	/* Written as one map update: a concurrent BPF reader may see a mix of
+	 * old and new 64-bit words, so a port in both lists stays protected
+	 * throughout. */
+	memcpy(cfg.ports, ports, sizeof(cfg.ports));
+	cfg.nports = (__u16)sg_ports_count(ports);
+	cfg.ttl = (__u8)o->ttl;
+	if (key)
+		memcpy(cfg.key, key, sizeof(cfg.key));
+	cfg.flags |= SG_CFG_ACTIVE;
+	fill_clock_fields(&cfg);
+	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
+		err = -errno;
+		rollback(u);
+		return sg_fail(SG_EXIT_ERROR, "cannot update the configuration of %s: %s",
+			       o->ifname, strerror(-err));
+	}
+	r.ifname = o->ifname;
+	r.ifindex = d->ifindex;
+	r.mode = d->mode;
+	r.ports = cfg.ports;
+	r.ttl = cfg.ttl;
+	r.key_source = key ? "file" : "unchanged";
+	r.key_file = key ? o->key_file : NULL;
+	r.xdp_id = d->xdp_id;
+	r.tc_id = d->tc_id;
+	if (!sg_pin_dir(o->ifname, pin_dir, sizeof(pin_dir)) && sg_pins_match(pin_dir, d->xdp_id))
+		r.pin_dir = pin_dir;
+	r.syncookies_enabled = u->syncookies_changed;
+	print_report(&r);
+	return SG_EXIT_OK;
+}
+
+static __u32 prog_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return 0;
+	return info.id;
+}
+
+static int attach_fail(struct undo *u, int code, const char *what, int err,
+		       const struct protect_opts *o)
+{
+	rollback(u);
+	if (err == -EOPNOTSUPP && o->mode == SG_MODE_NATIVE && !strcmp(what, "XDP"))
+		return sg_fail(code, "cannot attach XDP to %s: its driver lacks native XDP "
+			       "(try -m skb)", o->ifname);
+	return sg_fail(code, "cannot attach %s to %s: %s (nothing was changed)", what,
+		       o->ifname, strerror(-err));
+}
+
+/* A fresh protection: load, configure, attach tc, attach XDP, pin. */
+static int protect_new(const struct protect_opts *o, int ifindex, const struct sg_defense *d,
+		       const __u64 *ports, const __u64 *key, struct undo *u)
+{
+	struct report r = { .action = "protected" };
+	struct sg_config cfg = {};
+	struct synguard *skel;
+	bool private_bpffs = false, replace = false;
+	__u32 zero = 0, tc_id;
+	char name[16];
+	int err, xdp_fd;
+
+	/* Someone else's filter at our exact tc handle/prio is a conflict too */
+	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
+	    strcmp(name, SG_TC_PROG_NAME) && !o->force)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s has a foreign tc filter (program '%s', id %u) at synguard's "
+			       "handle/priority 0x%x; use --force to replace it", o->ifname, name,
+			       tc_id, SG_TC_PRIO);
+
+	if (!sg_bpffs_mounted()) {
+		/* We mount it ourselves: it outlives us only in the initial
+		 * mount namespace. If we cannot tell, a missing bpffs most
+		 * likely means `ip netns exec` (hosts mount it at boot). */
+		private_bpffs = sg_mntns_is_init() != 1;
+		err = sg_ensure_bpffs();
+		if (err)
+			return err;
+	}
+	if (sg_pin_dir(o->ifname, u->pin_dir, sizeof(u->pin_dir)))
+		return sg_fail(SG_EXIT_ERROR, "pin path too long");
+
+	cfg.since_unix = sg_now_real_ns() / 1000000000ULL;
+	memcpy(cfg.ports, ports, sizeof(cfg.ports));
+	cfg.nports = (__u16)sg_ports_count(ports);
+	cfg.ttl = (__u8)o->ttl;
+	cfg.mode = o->mode;
+	cfg.flags = SG_CFG_ACTIVE;
+	if (key)
+		memcpy(cfg.key, key, sizeof(cfg.key));
+	else if ((err = sg_key_random(cfg.key)))
+		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
+	if ((err = sg_random_u32_nonzero(&cfg.meta_magic)))
+		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
+	fill_clock_fields(&cfg);
+
+	skel = synguard__open_and_load();
+	if (!skel) {
+		err = -errno;
+		rollback(u);
+		return sg_fail(SG_EXIT_ERROR, "cannot load the BPF programs: %s%s", strerror(-err),
+			       sg_env.verbose ? "" : " (run with -v for the verifier log)");
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+		err = -errno;
+		rollback(u);
+		synguard__destroy(skel);
+		return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s", strerror(-err));
+	}
+
+	/* tc first: once XDP answers SYNs, every valid cookie ACK must find
+	 * its handoff in place. */
+	err = sg_tc_attach(ifindex, bpf_program__fd(skel->progs.sg_tc), &u->hook_created);
+	if (err) {
+		synguard__destroy(skel);
+		return attach_fail(u, SG_EXIT_ERROR, "the tc handoff filter", err, o);
+	}
+	u->tc_attached = true;
+
+	/* --force: a foreign program in our mode is replaced atomically; one in
+	 * the other mode must go first (the kernel allows only one mode). */
+	if (d->foreign_id) {
+		if (d->foreign_mode == o->mode) {
+			replace = true;
+		} else if ((err = sg_xdp_detach(ifindex, d->foreign_mode, -1))) {
+			synguard__destroy(skel);
+			return attach_fail(u, SG_EXIT_CONFLICT, "XDP (removing the other program)",
+					   err, o);
+		}
+	}
+	xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
+	err = sg_xdp_attach(ifindex, xdp_fd, o->mode, replace);
+	if (err) {
+		synguard__destroy(skel);
+		if (err == -EBUSY || err == -EEXIST)
+			return attach_fail(u, SG_EXIT_CONFLICT,
+					   "XDP (another program was attached meanwhile)", err, o);
+		return attach_fail(u, SG_EXIT_ERROR, "XDP", err, o);
+	}
+	u->xdp_attached = true;
+	u->mode = o->mode;
+	u->xdp_fd = xdp_fd;
+
+	{
+		struct sg_pin pins[] = {
+			{ SG_PIN_XDP, xdp_fd },
+			{ SG_PIN_TC, bpf_program__fd(skel->progs.sg_tc) },
+			{ "sg_config", bpf_map__fd(skel->maps.sg_config) },
+			{ "sg_stats", bpf_map__fd(skel->maps.sg_stats) },
+			{ "sg_synts", bpf_map__fd(skel->maps.sg_synts) },
+		};
+		const char *what;
+
+		u->pinned = true; /* partial pins are removed by rollback too */
+		err = sg_pins_create(u->pin_dir, pins, sizeof(pins) / sizeof(pins[0]), &what);
+		if (err) {
+			rollback(u);
+			synguard__destroy(skel);
+			return sg_fail(SG_EXIT_BPFFS, "cannot pin %s under %s: %s (nothing was changed)",
+				       what, u->pin_dir, strerror(-err));
+		}
+	}
+	if (private_bpffs)
+		/* `ip netns exec` gives us a private mount namespace: pins made
+		 * there die with this process, the netlink attachment does not */
+		fprintf(stderr, "synguard: note: no host bpffs here (ip netns exec?), so nothing "
+			"stays pinned; protection stays attached to %s\n", o->ifname);
+
+	r.ifname = o->ifname;
+	r.ifindex = ifindex;
+	r.mode = o->mode;
+	r.ports = cfg.ports;
+	r.ttl = cfg.ttl;
+	r.key_source = key ? "file" : "random";
+	r.key_file = key ? o->key_file : NULL;
+	r.xdp_id = prog_id(skel->progs.sg_xdp);
+	r.tc_id = prog_id(skel->progs.sg_tc);
+	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
+	r.syncookies_enabled = u->syncookies_changed;
+	if (d->foreign_id)
+		sg_warn("replaced XDP program '%s' (id %u) on %s", d->foreign_name, d->foreign_id,
+			o->ifname);
+	print_report(&r);
+	/* Closing our fds leaves the netlink attachments (and pins) in place. */
+	synguard__destroy(skel);
+	return SG_EXIT_OK;
+}
+
+int cmd_protect(int argc, char **argv)
+{
+	struct protect_opts o;
+	struct undo u = { .xdp_fd = -1 };
+	struct sg_defense d;
+	__u64 ports[SG_PORT_WORDS], key[2];
+	char err_msg[256];
+	int ifindex, err;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err < 0 ? SG_EXIT_OK : err;
+	if (sg_ports_parse(o.ports_arg, ports, err_msg, sizeof(err_msg)) < 0)
+		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
+	err = sg_check_privileges();
+	if (err)
+		return err;
+	if (o.key_file && sg_key_read_file(o.key_file, key, err_msg, sizeof(err_msg)))
+		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
+	ifindex = if_nametoindex(o.ifname);
+	if (!ifindex)
+		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
+			       "namespace", o.ifname);
+	u.ifindex = ifindex;
+	err = sg_check_kernel_support();
+	if (err)
+		return err;
+
+	err = sg_defense_open(ifindex, &d);
+	if (err == -EPROTO)
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
+			       "incompatible build; run 'synguard unprotect %s' first",
+			       o.ifname, o.ifname);
+	if (err == -EEXIST && !o.force)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "
+			       "to replace it", o.ifname, d.foreign_name, d.foreign_id,
+			       sg_mode_name(d.foreign_mode));
+	if (err && err != -ENOENT && err != -EEXIST)
+		return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", o.ifname,
+			       strerror(-err));
+
+	err = check_syncookies(&o, &u);
+	if (!err) {
+		if (d.xdp_id)
+			err = update_in_place(&o, &d, ports, o.key_file ? key : NULL, &u);
+		else
+			err = protect_new(&o, ifindex, &d, ports, o.key_file ? key : NULL, &u);
+	}
+	if (err)
+		rollback(&u); /* whatever the failing step left behind */
+	sg_defense_close(&d);
+	return err;
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cmd_unprotect.c - `synguard unprotect IFACE`: detach our XDP program (only
+ * ours), our tc filter, the clsact qdisc when nothing else uses it, and the
+ * pins. Leftovers of an interrupted protection (a lone tc filter, stale pins)
+ * are removed too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "commands.h"
+#include "common.h"
+#include "defense_maps.h"
+#include "json.h"
+#include "pins.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: synguard unprotect IFACE [-j] [-p]\n\n"
+		"Remove synguard from IFACE: its XDP program, its tc filter (and the clsact\n"
+		"qdisc if no other filter uses it) and its pins.\n\n"
+		"  -j, --json     JSON output\n"
+		"  -p, --pretty   indented JSON output\n"
+		"  -h, --help     this help\n");
+}
+
+static int parse_args(int argc, char **argv, const char **ifname)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			sg_env.json = true;
+			break;
+		case 'p':
+			sg_env.json = sg_env.pretty = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			sg_err("unknown option '%s'", argv[optind - 1]);
+			usage(stderr);
+			return SG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		sg_err("missing interface name");
+		usage(stderr);
+		return SG_EXIT_USAGE;
+	}
+	*ifname = argv[optind++];
+	if (optind < argc)
+		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+struct removed {
+	__u32 xdp_id;
+	__u32 tc_id;
+	bool tc_leftover;	/* a tc filter of ours without our XDP program */
+	bool clsact;
+	bool pins;
+	char pin_dir[PATH_MAX];
+};
+
+static void report(const char *ifname, int ifindex, const struct removed *r)
+{
+	if (sg_env.json) {
+		struct jw *w = jw_new(stdout, sg_env.pretty);
+
+		jw_start_object(w);
+		jw_string_field(w, "ifname", ifname);
+		jw_int_field(w, "ifindex", ifindex);
+		jw_bool_field(w, "was_protected", r->xdp_id != 0);
+		jw_uint_field(w, "xdp_prog_id", r->xdp_id);
+		jw_uint_field(w, "tc_prog_id", r->tc_id);
+		jw_bool_field(w, "clsact_removed", r->clsact);
+		jw_name(w, "pin_dir");
+		if (r->pins)
+			jw_string(w, r->pin_dir);
+		else
+			jw_null(w);
+		jw_end_object(w);
+		jw_free(w);
+		return;
+	}
+	if (r->xdp_id)
+		printf("unprotected %s: removed XDP program id %u", ifname, r->xdp_id);
+	else
+		printf("%s was not protected; removed leftovers:", ifname);
+	if (r->tc_id)
+		printf("%s tc filter (prog id %u)", r->xdp_id ? "," : "", r->tc_id);
+	if (r->clsact)
+		printf(", clsact qdisc");
+	if (r->pins)
+		printf(", pins in %s", r->pin_dir);
+	printf("\n");
+}
+
+int cmd_unprotect(int argc, char **argv)
+{
+	struct removed r = {};
+	struct sg_defense d;
+	const char *ifname;
+	char name[16];
+	__u32 tc_id;
+	int ifindex, err;
+
+	err = parse_args(argc, argv, &ifname);
+	if (err)
+		return err < 0 ? SG_EXIT_OK : err;
+	err = sg_check_privileges();
+	if (err)
+		return err;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
+			       "namespace", ifname);
+
+	err = sg_defense_open(ifindex, &d);
+	if (err && err != -ENOENT && err != -EEXIST && err != -EPROTO)
+		return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", ifname, strerror(-err));
+	if (err == -EPROTO)
+		/* ours by name, maps from another build: still ours to remove */
+		sg_warn("%s runs a synguard XDP program from another build; removing it", ifname);
+
+	if (!err || err == -EPROTO) {
+		__u32 id = d.xdp_id;
+		int fd = d.xdp_fd;
+		struct sg_xdp_state st;
+
+		if (err == -EPROTO) { /* sg_defense_open closed it: find it again */
+			if (sg_xdp_query(ifindex, &st))
+				return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s", ifname);
+			id = st.drv_id ? st.drv_id : st.skb_id;
+			d.mode = st.drv_id ? SG_MODE_NATIVE : SG_MODE_SKB;
+			fd = -1;
+		}
+		err = sg_xdp_detach(ifindex, d.mode, fd);
+		sg_defense_close(&d);
+		if (err)
+			return sg_fail(SG_EXIT_ERROR, "cannot detach XDP program %u from %s: %s",
+				       id, ifname, strerror(-err));
+		r.xdp_id = id;
+	} else if (err == -EEXIST) {
+		sg_warn("%s has XDP program '%s' (id %u), which is not synguard's: left alone",
+			ifname, d.foreign_name, d.foreign_id);
+	}
+
+	/* Our tc filter: the handoff, or a leftover of an interrupted protect */
+	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
+	    !strcmp(name, SG_TC_PROG_NAME)) {
+		err = sg_tc_detach(ifindex);
+		if (err && err != -ENOENT)
+			return sg_fail(SG_EXIT_ERROR, "cannot remove the tc filter from %s: %s",
+				       ifname, strerror(-err));
+		r.tc_id = tc_id;
+		/* The clsact qdisc holds only filters: without any left, it is
+		 * ours to remove (the dump tells us about everybody else's). */
+		if (sg_tc_count_foreign(ifindex) == 0 && sg_tc_destroy_hook(ifindex) == 0)
+			r.clsact = true;
+	}
+
+	if (!sg_pin_dir(ifname, r.pin_dir, sizeof(r.pin_dir)) && sg_bpffs_mounted()) {
+		r.pins = access(r.pin_dir, F_OK) == 0;
+		err = sg_pins_remove(r.pin_dir);
+		if (err)
+			sg_warn("cannot remove %s: %s", r.pin_dir, strerror(-err));
+	}
+
+	if (!r.xdp_id && !r.tc_id && !r.pins) {
+		if (sg_env.json)
+			report(ifname, ifindex, &r);
+		return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard", ifname);
+	}
+	report(ifname, ifindex, &r);
+	return SG_EXIT_OK;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* defense_maps.c - find our programs and maps on a device; see defense_maps.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "defense_maps.h"
+
+static void init(struct sg_defense *d, int ifindex)
+{
+	memset(d, 0, sizeof(*d));
+	d->ifindex = ifindex;
+	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = -1;
+	if (!if_indextoname(ifindex, d->ifname))
+		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
+}
+
+void sg_defense_close(struct sg_defense *d)
+{
+	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Open the maps of prog_fd and keep ours, checking their value sizes so that
+ * a program from an incompatible build is reported rather than misread. */
+static int open_maps(struct sg_defense *d)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[16], n;
+
+	if (bpf_obj_get_info_by_fd(d->xdp_fd, &info, &len))
+		return -errno;
+	n = info.nr_map_ids < 16 ? info.nr_map_ids : 16;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = n;
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(d->xdp_fd, &info, &len))
+		return -errno;
+	for (__u32 i = 0; i < n; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+		int *slot = NULL;
+		__u32 want = 0;
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen)) {
+			close(fd);
+			continue;
+		}
+		if (!strcmp(mi.name, "sg_config")) {
+			slot = &d->config_fd;
+			want = sizeof(struct sg_config);
+		} else if (!strcmp(mi.name, "sg_stats")) {
+			slot = &d->stats_fd;
+			want = sizeof(struct sg_stats);
+		} else if (!strcmp(mi.name, "sg_synts")) {
+			slot = &d->synts_fd;
+			want = sizeof(__u64);
+		}
+		if (!slot || *slot >= 0 || mi.value_size != want) {
+			close(fd);
+			if (slot && mi.value_size != want)
+				return -EPROTO;
+			continue;
+		}
+		*slot = fd;
+	}
+	if (d->config_fd < 0 || d->stats_fd < 0)
+		return -EPROTO;
+	return 0;
+}
+
+int sg_defense_open(int ifindex, struct sg_defense *d)
+{
+	struct sg_xdp_state st;
+	struct { __u32 id; enum sg_mode mode; } slots[2];
+	char name[16];
+	int err;
+
+	init(d, ifindex);
+	err = sg_xdp_query(ifindex, &st);
+	if (err)
+		return err;
+	slots[0].id = st.drv_id;
+	slots[0].mode = SG_MODE_NATIVE;
+	slots[1].id = st.skb_id;
+	slots[1].mode = SG_MODE_SKB;
+	for (int i = 0; i < 2; i++) {
+		if (!slots[i].id)
+			continue;
+		if (sg_prog_name(slots[i].id, name))
+			continue; /* detached meanwhile */
+		if (strcmp(name, SG_XDP_PROG_NAME)) {
+			d->foreign_id = slots[i].id;
+			d->foreign_mode = slots[i].mode;
+			memcpy(d->foreign_name, name, sizeof(name));
+			continue;
+		}
+		d->xdp_id = slots[i].id;
+		d->mode = slots[i].mode;
+	}
+	if (!d->xdp_id) {
+		if (st.hw_id && !d->foreign_id) {
+			d->foreign_id = st.hw_id;
+			if (sg_prog_name(st.hw_id, d->foreign_name))
+				strcpy(d->foreign_name, "?");
+		}
+		return d->foreign_id ? -EEXIST : -ENOENT;
+	}
+	d->xdp_fd = bpf_prog_get_fd_by_id(d->xdp_id);
+	if (d->xdp_fd < 0) {
+		err = -errno;
+		sg_defense_close(d);
+		return err == -ENOENT ? -ENOENT : err;
+	}
+	err = open_maps(d);
+	if (err) {
+		sg_defense_close(d);
+		return err;
+	}
+	if (sg_tc_query(ifindex, &d->tc_id) == 0 &&
+	    (sg_prog_name(d->tc_id, name) || strcmp(name, SG_TC_PROG_NAME)))
+		d->tc_id = 0; /* something else sits at our handle: not our handoff */
+	return 0;
+}
+
+int sg_defense_list(struct sg_defense **out)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct sg_defense *list = NULL;
+	int n = 0, cap = 0;
+
+	*out = NULL;
+	if (!ifs)
+		return -errno;
+	/* if_nameindex() lists in ifindex order already */
+	for (i = ifs; i->if_index; i++) {
+		struct sg_defense d;
+
+		if (sg_defense_open(i->if_index, &d))
+			continue;
+		if (n == cap) {
+			struct sg_defense *nl;
+
+			cap = cap ? cap * 2 : 4;
+			nl = realloc(list, cap * sizeof(*list));
+			if (!nl) {
+				sg_defense_close(&d);
+				sg_defense_free_list(list, n);
+				if_freenameindex(ifs);
+				return -ENOMEM;
+			}
+			list = nl;
+		}
+		list[n++] = d;
+	}
+	if_freenameindex(ifs);
+	*out = list;
+	return n;
+}
+
+void sg_defense_free_list(struct sg_defense *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		sg_defense_close(&list[i]);
+	free(list);
+}
+
+int sg_defense_read_config(const struct sg_defense *d, struct sg_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(d->config_fd, &zero, cfg))
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * defense_maps.h - find synguard's programs and maps on an interface from the
+ * netlink attachment alone: query the device's XDP program, check it is
+ * ours by name (SG_XDP_PROG_NAME), open its maps by id and pick them by name.
+ * Works in any network namespace and without bpffs.
+ */
+#ifndef SG_DEFENSE_MAPS_H
+#define SG_DEFENSE_MAPS_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+#include "synguard.h"
+
+struct sg_defense {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	enum sg_mode mode;	/* how our XDP program is attached */
+	__u32 xdp_id;		/* our XDP program */
+	__u32 tc_id;		/* our tc filter's program, 0 if it is missing */
+	int xdp_fd;
+	int config_fd;		/* map sg_config */
+	int stats_fd;		/* map sg_stats */
+	int synts_fd;		/* map sg_synts (-1 if absent) */
+	/* Set when another XDP program is attached (return -EEXIST). */
+	__u32 foreign_id;
+	enum sg_mode foreign_mode;
+	char foreign_name[16];
+};
+
+/*
+ * Look at ifindex. Returns 0 with d filled and fds open (close them with
+ * sg_defense_close), -ENOENT if no XDP program is attached, -EEXIST if a
+ * foreign one is (foreign_* filled), -EPROTO if ours is attached but its maps
+ * do not match this build (another synguard version), other -errno on
+ * failure.
+ */
+int sg_defense_open(int ifindex, struct sg_defense *d);
+void sg_defense_close(struct sg_defense *d);
+
+/* Every protected interface of the current netns, in ifindex order.
+ * Returns the count (>= 0) with *out malloc'ed (free with
+ * sg_defense_free_list), or -errno. */
+int sg_defense_list(struct sg_defense **out);
+void sg_defense_free_list(struct sg_defense *list, int n);
+
+int sg_defense_read_config(const struct sg_defense *d, struct sg_config *cfg);
+
+#endif

@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tracer.c - see tracer.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "defense_maps.h"
+#include "tracer.h"
+#include "tcptrace.skel.h"
+
+/* A cookie SYN-ACK from XDP is never retransmitted: an arrival not consumed
+ * after this long is a half-open handshake. */
+#define XDP_HALFOPEN_AFTER_NS	1000000000ULL
+/* ... and one older than a cookie's longest life can no longer complete. */
+#define XDP_SYN_EXPIRE_NS	(2ULL << SG_COOKIE_PERIOD_SHIFT)
+
+struct tracer {
+	struct tcptrace *skel;
+	struct ring_buffer *rb;
+	tracer_event_fn fn;
+	void *ctx;
+	bool classic;
+	bool stop;
+	__u64 received;
+	/* synguard's defense maps when an interface is protected */
+	struct sg_defense *def;
+	int ndef;
+	int synts_idx;			/* def[] whose sg_synts we reuse, -1 none */
+	bool *flag_set;			/* we set SG_CFG_TRACE_SYN on def[i] */
+	/* half-open handshakes the kernel gave up, per port (cumulative) */
+	struct { __u16 port; __u64 n; } *expired;
+	int nexpired;
+};
+
+static int on_rb(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+
+	if (len < sizeof(struct tt_event))
+		return 0;
+	t->received++;
+	if (t->stop || !t->fn)
+		return 0;
+	if (t->fn(t->ctx, data))
+		t->stop = true;
+	return 0;
+}
+
+/* Find synguard's protected interfaces and ask their XDP for SYN arrivals. */
+static void find_defense(struct tracer *t)
+{
+	struct sg_config cfg;
+	int n;
+
+	t->synts_idx = -1;
+	n = sg_defense_list(&t->def);
+	if (n <= 0) {
+		t->def = NULL;
+		return;
+	}
+	t->ndef = n;
+	t->flag_set = calloc(n, sizeof(bool));
+	for (int i = 0; i < n; i++) {
+		if (t->def[i].synts_fd >= 0 && t->synts_idx < 0)
+			t->synts_idx = i;
+	}
+	if (t->synts_idx < 0 || !t->flag_set)
+		return;
+	if (n > 1)
+		sg_warn("%d interfaces are protected; server handshakes use the SYN "
+			"arrivals seen on %s only", n, t->def[t->synts_idx].ifname);
+	/* Only the interface whose map we read needs to record arrivals. */
+	if (sg_defense_read_config(&t->def[t->synts_idx], &cfg) == 0 &&
+	    !(cfg.flags & SG_CFG_TRACE_SYN)) {
+		__u32 zero = 0;
+
+		/* read-modify-write: protect may rewrite the config meanwhile,
+		 * and a second tracer may clear the flag when it exits */
+		cfg.flags |= SG_CFG_TRACE_SYN;
+		if (bpf_map_update_elem(t->def[t->synts_idx].config_fd, &zero, &cfg, BPF_ANY) == 0)
+			t->flag_set[t->synts_idx] = true;
+	}
+}
+
+static void release_defense(struct tracer *t)
+{
+	struct sg_config cfg;
+	__u32 zero = 0;
+
+	for (int i = 0; i < t->ndef; i++) {
+		if (!t->flag_set || !t->flag_set[i])
+			continue;
+		if (sg_defense_read_config(&t->def[i], &cfg) == 0) {
+			cfg.flags &= ~SG_CFG_TRACE_SYN;
+			bpf_map_update_elem(t->def[i].config_fd, &zero, &cfg, BPF_ANY);
+		}
+	}
+	if (t->def)
+		sg_defense_free_list(t->def, t->ndef);
+	t->def = NULL;
+	t->ndef = 0;
+	free(t->flag_set);
+	t->flag_set = NULL;
+}
+
+static void choose_programs(struct tcptrace *s, bool classic)
+{
+	bpf_program__set_autoload(s->progs.tt_state_btf, !classic);
+	bpf_program__set_autoload(s->progs.tt_synack_btf, !classic);
+	bpf_program__set_autoload(s->progs.tt_sendrst_btf, !classic);
+	bpf_program__set_autoload(s->progs.tt_rcvrst_btf, !classic);
+	bpf_program__set_autoload(s->progs.tt_destroy_btf, !classic);
+	bpf_program__set_autoload(s->progs.tt_state_tp, classic);
+	bpf_program__set_autoload(s->progs.tt_synack_tp, classic);
+	bpf_program__set_autoload(s->progs.tt_sendrst_tp, classic);
+	bpf_program__set_autoload(s->progs.tt_rcvrst_tp, classic);
+	bpf_program__set_autoload(s->progs.tt_destroy_tp, classic);
+}
+
+static int load(struct tracer *t, const struct tracer_opts *o, bool classic)
+{
+	struct tcptrace *s;
+	int err;
+
+	s = tcptrace__open();
+	if (!s)
+		return -errno;
+	s->rodata->tgt_port = o->port;
+	s->rodata->emit_events = o->events;
+	s->rodata->do_hist = o->hist;
+	s->rodata->have_synts = t->synts_idx >= 0;
+	if (!o->events)	/* the ring buffer's size is committed memory */
+		bpf_map__set_max_entries(s->maps.tt_events, 4096);
+	if (t->synts_idx >= 0) {
+		err = bpf_map__reuse_fd(s->maps.sg_synts, t->def[t->synts_idx].synts_fd);
+		if (err) {
+			sg_warn("cannot use the SYN arrivals of %s: %s",
+				t->def[t->synts_idx].ifname, strerror(-err));
+			s->rodata->have_synts = 0;
+			bpf_map__set_max_entries(s->maps.sg_synts, 1);
+		}
+	} else {
+		bpf_map__set_max_entries(s->maps.sg_synts, 1);
+	}
+	choose_programs(s, classic);
+	err = tcptrace__load(s);
+	if (err) {
+		tcptrace__destroy(s);
+		return err;
+	}
+	t->skel = s;
+	return 0;
+}
+
+int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, struct tracer **out)
+{
+	const char *env = getenv("SYNGUARD_TRACE_CLASSIC");
+	bool classic = o->force_classic || (env && *env && strcmp(env, "0"));
+	struct tracer *t;
+	int err;
+
+	*out = NULL;
+	err = sg_check_privileges();
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return sg_fail(SG_EXIT_ERROR, "out of memory");
+	t->fn = fn;
+	t->ctx = ctx;
+	t->synts_idx = -1;
+	if (!o->no_xdp)
+		find_defense(t);
+
+	err = classic ? -1 : load(t, o, false);
+	if (err) {
+		if (!classic && sg_env.verbose)
+			sg_warn("tp_btf did not load (%s); using classic tracepoints",
+				strerror(-err));
+		classic = true;
+		err = sg_ensure_tracefs();
+		if (err)
+			goto fail_code;
+		err = load(t, o, true);
+		if (err) {
+			err = sg_fail(err == -EPERM ? SG_EXIT_PERM : SG_EXIT_UNSUPPORTED,
+				      "cannot load the tracer's BPF programs: %s "
+				      "(run with -v for the verifier log)", strerror(-err));
+			goto fail_code;
+		}
+	}
+	t->classic = classic;
+	err = tcptrace__attach(t->skel);
+	if (err) {
+		err = sg_fail(SG_EXIT_UNSUPPORTED, "cannot attach to the TCP tracepoints: %s",
+			      strerror(-err));
+		goto fail_code;
+	}
+	if (o->events) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tt_events), on_rb, t, NULL);
+		if (!t->rb) {
+			err = sg_fail(SG_EXIT_ERROR, "cannot open the ring buffer: %s",
+				      strerror(errno));
+			goto fail_code;
+		}
+	}
+	*out = t;
+	return SG_EXIT_OK;
+
+fail_code:
+	tracer_close(t);
+	return err;
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	/* destroying the skeleton detaches every link and frees the maps */
+	tcptrace__destroy(t->skel);
+	release_defense(t);
+	free(t->expired);
+	free(t);
+}
+
+int tracer_stop(struct tracer *t)
+{
+	int n = 0, err;
+
+	tcptrace__detach(t->skel);
+	if (!t->rb)
+		return 0;
+	/* everything submitted before the detach is in the ring now */
+	do {
+		err = ring_buffer__consume(t->rb);
+		n += err > 0 ? err : 0;
+	} while (err > 0);
+	return n;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	__u64 before = t->received;
+	int err;
+
+	if (!t->rb)
+		return usleep(timeout_ms * 1000) ? -errno : 0;
+	/* The BPF side wakes us only when the ring fills up (batched wakeups),
+	 * so the timeout is what delivers a quiet trickle of events. */
+	err = ring_buffer__poll(t->rb, timeout_ms);
+	if (err < 0 && err != -EINTR)
+		return err;
+	if (!t->stop) {
+		err = ring_buffer__consume(t->rb);
+		if (err < 0 && err != -EINTR)
+			return err;
+	}
+	return (int)(t->received - before);
+}
+
+const char *tracer_hook_kind(const struct tracer *t)
+{
+	return t->classic ? "tracepoint" : "tp_btf";
+}
+
+const char *tracer_xdp_ifname(const struct tracer *t)
+{
+	return t->synts_idx >= 0 && t->skel->rodata->have_synts ? t->def[t->synts_idx].ifname
+								: NULL;
+}
+
+/* ---- reading ---- */
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+static int cmp_hist(const void *a, const void *b)
+{
+	const struct tracer_hist *x = a, *y = b;
+
+	if (x->metric != y->metric)
+		return x->metric - y->metric;
+	return x->port - y->port;
+}
+
+static int cmp_counts(const void *a, const void *b)
+{
+	const struct tracer_counts *x = a, *y = b;
+
+	if (x->side != y->side)
+		return x->side - y->side;
+	return x->port - y->port;
+}
+
+static struct tracer_hist *hist_slot(struct tracer_snapshot *s, int *cap, __u16 port, __u8 metric)
+{
+	struct tracer_hist *h;
+
+	for (int i = 0; i < s->nhist; i++)
+		if (s->hist[i].port == port && s->hist[i].metric == metric)
+			return &s->hist[i];
+	if (s->nhist == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+
+		h = realloc(s->hist, ncap * sizeof(*h));
+		if (!h)
+			return NULL;
+		s->hist = h;
+		*cap = ncap;
+	}
+	h = &s->hist[s->nhist++];
+	memset(h, 0, sizeof(*h));
+	h->port = port;
+	h->metric = metric;
+	return h;
+}
+
+static struct tracer_counts *count_slot(struct tracer_snapshot *s, int *cap, __u16 port, __u8 side)
+{
+	struct tracer_counts *c;
+
+	for (int i = 0; i < s->ncounts; i++)
+		if (s->counts[i].port == port && s->counts[i].side == side)
+			return &s->counts[i];
+	if (s->ncounts == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+
+		c = realloc(s->counts, ncap * sizeof(*c));
+		if (!c)
+			return NULL;
+		s->counts = c;
+		*cap = ncap;
+	}
+	c = &s->counts[s->ncounts++];
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	c->side = side;
+	return c;
+}
+
+static void add_expired(struct tracer *t, __u16 port)
+{
+	for (int i = 0; i < t->nexpired; i++) {
+		if (t->expired[i].port == port) {
+			t->expired[i].n++;
+			return;
+		}
+	}
+	void *p = realloc(t->expired, (t->nexpired + 1) * sizeof(*t->expired));
+
+	if (!p)
+		return;
+	t->expired = p;
+	t->expired[t->nexpired].port = port;
+	t->expired[t->nexpired++].n = 1;
+}
+
+static void halfopen_add(struct tracer_snapshot *s, int *hcap, int *ccap, __u16 port, __u64 age)
+{
+	struct tracer_hist *h = hist_slot(s, hcap, port, TT_UM_HALFOPEN_AGE);
+	struct tracer_counts *c = count_slot(s, ccap, port, TT_SIDE_SERVER);
+
+	if (h) {
+		h->slots[tt_bucket_of(age)]++;
+		if (age > h->max_ns)
+			h->max_ns = age;
+	}
+	if (c)
+		c->c[TT_UC_HALFOPEN]++;
+}
+
+/* Live half-open handshakes: request sockets that retransmitted their
+ * SYN-ACK, and XDP SYN arrivals that no ESTABLISHED consumed. */
+static void scan_halfopen(struct tracer *t, struct tracer_snapshot *s, int *hcap, int *ccap)
+{
+	struct sg_flow_key k, next, *prev = NULL;
+	__u64 now = sg_now_mono_ns();
+	struct tt_halfopen h;
+	int fd = bpf_map__fd(t->skel->maps.tt_halfopen);
+	__u64 ts;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &h))
+			continue;
+		/* SYN-ACK retransmits back off exponentially: with no retransmit
+		 * for longer than the whole handshake had lasted (plus slack),
+		 * the kernel has dropped the request */
+		if (now > h.last_ns &&
+		    now - h.last_ns > (h.first_ns && h.last_ns > h.first_ns ?
+				       h.last_ns - h.first_ns : 0) + 2000000000ULL) {
+			bpf_map_delete_elem(fd, &k);
+			add_expired(t, k.lport);
+			continue;
+		}
+		halfopen_add(s, hcap, ccap, k.lport,
+			     h.first_ns && now > h.first_ns ? now - h.first_ns : 0);
+	}
+	if (t->synts_idx < 0 || !t->skel->rodata->have_synts)
+		return;
+	fd = t->def[t->synts_idx].synts_fd;
+	prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &ts) || !ts || ts > now)
+			continue;
+		if (t->skel->rodata->tgt_port && k.lport != t->skel->rodata->tgt_port)
+			continue;
+		if (now - ts > XDP_SYN_EXPIRE_NS) {
+			bpf_map_delete_elem(fd, &k);
+			add_expired(t, k.lport);
+		} else if (now - ts > XDP_HALFOPEN_AFTER_NS) {
+			halfopen_add(s, hcap, ccap, k.lport, now - ts);
+		}
+	}
+}
+
+int tracer_read(struct tracer *t, struct tracer_snapshot *s)
+{
+	int n = ncpus(), hcap = 0, ccap = 0, fd, err = 0;
+	struct tt_hist_key hk, hnext, *hprev = NULL;
+	struct tt_count_key ck, cnext, *cprev = NULL;
+	struct tt_hist_val *hv;
+	struct tt_count_val *cv;
+
+	memset(s, 0, sizeof(*s));
+	hv = calloc(1, sizeof(*hv));	/* tt_hist is shared, not per-CPU */
+	cv = calloc(n, sizeof(*cv));
+	if (!hv || !cv) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = bpf_map__fd(t->skel->maps.tt_hist);
+	while (bpf_map_get_next_key(fd, hprev, &hnext) == 0) {
+		struct tracer_hist *h;
+
+		hk = hnext;
+		hprev = &hk;
+		if (bpf_map_lookup_elem(fd, &hk, hv))
+			continue;
+		h = hist_slot(s, &hcap, hk.port, hk.metric);
+		if (!h) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(h->slots, hv->slots, sizeof(h->slots));
+		h->max_ns = hv->max_ns;
+	}
+	fd = bpf_map__fd(t->skel->maps.tt_counts);
+	while (bpf_map_get_next_key(fd, cprev, &cnext) == 0) {
+		struct tracer_counts *c;
+
+		ck = cnext;
+		cprev = &ck;
+		if (bpf_map_lookup_elem(fd, &ck, cv))
+			continue;
+		c = count_slot(s, &ccap, ck.port, ck.side);
+		if (!c) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < TT_C_MAX; j++)
+				c->c[j] += cv[i].c[j];
+	}
+	scan_halfopen(t, s, &hcap, &ccap);
+	for (int i = 0; i < t->nexpired; i++) {
+		struct tracer_counts *c = count_slot(s, &ccap, t->expired[i].port, TT_SIDE_SERVER);
+
+		if (c)
+			c->c[TT_UC_HALFOPEN_EXPIRED] = t->expired[i].n;
+	}
+	if (s->nhist)
+		qsort(s->hist, s->nhist, sizeof(*s->hist), cmp_hist);
+	if (s->ncounts)
+		qsort(s->counts, s->ncounts, sizeof(*s->counts), cmp_counts);
+out:
+	free(hv);
+	free(cv);
+	if (err)
+		tracer_snapshot_free(s);
+	return err;
+}
+
+void tracer_snapshot_free(struct tracer_snapshot *s)
+{
+	free(s->hist);
+	free(s->counts);
+	memset(s, 0, sizeof(*s));
+}
+
+static __u64 prog_misses(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+int tracer_read_accounting(struct tracer *t, struct tracer_accounting *a)
+{
+	int n = ncpus(), fd;
+	struct tt_loss *l;
+	struct bpf_program *p;
+	__u32 zero = 0;
+
+	memset(a, 0, sizeof(*a));
+	l = calloc(n, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	fd = bpf_map__fd(t->skel->maps.tt_loss);
+	if (bpf_map_lookup_elem(fd, &zero, l) == 0)
+		for (int c = 0; c < n; c++)
+			for (int i = 0; i < TT_L_MAX; i++)
+				a->loss[i] += l[c].c[i];
+	free(l);
+	bpf_object__for_each_program(p, t->skel->obj)
+		if (bpf_program__autoload(p))
+			a->recursion_misses += prog_misses(p);
+	a->received = t->received;
+	/* exact once tracer_stop() froze the programs and the ring was drained;
+	 * while running it includes what is still in flight */
+	if (a->loss[TT_L_EVENTS_SUBMITTED] > a->received)
+		a->unaccounted = a->loss[TT_L_EVENTS_SUBMITTED] - a->received;
+	return 0;
+}
+
+/* ---- names ---- */
+
+static const char *const loss_names[TT_L_MAX] = {
+	[TT_L_RINGBUF_FULL]		= "ringbuf_full",
+	[TT_L_SOCK_TABLE_FULL]		= "sock_table_full",
+	[TT_L_UNMATCHED]		= "unmatched",
+	[TT_L_EVICTED_STALE]		= "evicted_stale",
+	[TT_L_EVICTED_DESTROY]		= "evicted_destroy",
+	[TT_L_STATE_GAP]		= "state_gaps",
+	[TT_L_HIST_TABLE_FULL]		= "hist_table_full",
+	[TT_L_COUNT_TABLE_FULL]		= "count_table_full",
+	[TT_L_HALFOPEN_TABLE_FULL]	= "halfopen_table_full",
+	[TT_L_NO_RTT]			= "handshake_no_rtt",
+	[TT_L_EVENTS_SUBMITTED]		= "events_submitted",
+};
+
+const char *tracer_loss_name(int id)
+{
+	return id >= 0 && id < TT_L_MAX && loss_names[id] ? loss_names[id] : "?";
+}
+
+static const struct {
+	const char *name, *desc, *basis;
+} metrics[TT_UM_MAX] = {
+	[TT_M_CONNECT]		= { "connect", "client connect, SYN_SENT -> ESTABLISHED", NULL },
+	[TT_M_HANDSHAKE_SYN]	= { "handshake", "server handshake, SYN arrival (XDP) -> ESTABLISHED",
+				    "syn_arrival" },
+	[TT_M_HANDSHAKE_RTT]	= { "handshake", "server handshake, SYN-ACK RTT (kernel; XDP not attached)",
+				    "synack_rtt" },
+	[TT_M_CONNECT_FAILED]	= { "connect_failed", "failed connect, SYN_SENT -> CLOSE", NULL },
+	[TT_M_CLOSE]		= { "close", "close, first FIN -> CLOSE", NULL },
+	[TT_M_LIFETIME]		= { "lifetime", "connection lifetime, open -> CLOSE", NULL },
+	[TT_M_FIN_WAIT1]	= { "fin_wait1", "FIN_WAIT1 -> FIN_WAIT2 (our FIN acked)", NULL },
+	[TT_M_FIN_WAIT2]	= { "fin_wait2", "FIN_WAIT2 -> TIME_WAIT (socket CLOSE)", NULL },
+	[TT_M_CLOSE_WAIT]	= { "close_wait", "CLOSE_WAIT -> LAST_ACK (application close)", NULL },
+	[TT_M_LAST_ACK]		= { "last_ack", "LAST_ACK -> CLOSE (peer acked our FIN)", NULL },
+	[TT_UM_HALFOPEN_AGE]	= { "half_open_age", "age of half-open handshakes now", NULL },
+};
+
+const char *tracer_metric_name(int m)
+{
+	return m >= 0 && m < TT_UM_MAX ? metrics[m].name : "?";
+}
+
+const char *tracer_metric_desc(int m)
+{
+	return m >= 0 && m < TT_UM_MAX ? metrics[m].desc : "?";
+}
+
+const char *tracer_metric_basis(int m)
+{
+	return m >= 0 && m < TT_UM_MAX ? metrics[m].basis : NULL;
+}
+
+bool tracer_metric_is_gauge(int m)
+{
+	return m == TT_UM_HALFOPEN_AGE;
+}
+
+static const char *const counter_names[TT_UC_MAX] = {
+	[TT_C_CONNECT_OK]		= "connect_ok",
+	[TT_C_CONNECT_FAIL_RST]		= "connect_failed_reset",
+	[TT_C_CONNECT_FAIL_TIMEOUT]	= "connect_failed_timeout",
+	[TT_C_HANDSHAKE_OK]		= "handshake_ok",
+	[TT_C_SYNACK_RETRANS]		= "synack_retrans",
+	[TT_C_RST_SENT]			= "rst_sent",
+	[TT_C_RST_RCVD]			= "rst_received",
+	[TT_C_CLOSE_LOCAL_FIRST]	= "closed_local_first",
+	[TT_C_CLOSE_REMOTE_FIRST]	= "closed_remote_first",
+	[TT_C_CLOSE_RESET]		= "closed_by_reset",
+	[TT_UC_HALFOPEN]		= "half_open",
+	[TT_UC_HALFOPEN_EXPIRED]	= "half_open_expired",
+};
+
+const char *tracer_counter_name(int id)
+{
+	return id >= 0 && id < TT_UC_MAX && counter_names[id] ? counter_names[id] : "?";
+}
+
+static const char *const state_names[TT_STATE_MAX] = {
+	[TT_ESTABLISHED] = "ESTABLISHED", [TT_SYN_SENT] = "SYN_SENT",
+	[TT_SYN_RECV] = "SYN_RECV", [TT_FIN_WAIT1] = "FIN_WAIT1",
+	[TT_FIN_WAIT2] = "FIN_WAIT2", [TT_TIME_WAIT] = "TIME_WAIT",
+	[TT_CLOSE] = "CLOSE", [TT_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TT_LAST_ACK] = "LAST_ACK", [TT_LISTEN] = "LISTEN",
+	[TT_CLOSING] = "CLOSING", [TT_NEW_SYN_RECV] = "NEW_SYN_RECV",
+};
+
+const char *tracer_state_name(int s)
+{
+	return s > 0 && s < TT_STATE_MAX && state_names[s] ? state_names[s] : "UNKNOWN";
+}
+
+const char *tracer_side_name(int side)
+{
+	return side == TT_SIDE_CLIENT ? "client" : side == TT_SIDE_SERVER ? "server" : "unknown";
+}
+
+const char *tracer_kind_name(int kind)
+{
+	switch (kind) {
+	case TT_KIND_HANDSHAKE: return "handshake";
+	case TT_KIND_CLOSE: return "close";
+	case TT_KIND_FAILED: return "failed";
+	case TT_KIND_RESET: return "reset";
+	}
+	return "unknown";
+}
+
+const char *tracer_basis_name(int basis)
+{
+	switch (basis) {
+	case TT_BASIS_SYN_SENT: return "syn_sent";
+	case TT_BASIS_SYN_ARRIVAL: return "syn_arrival";
+	case TT_BASIS_SYNACK_RTT: return "synack_rtt";
+	}
+	return NULL;
+}
+
+const char *tracer_cause_name(int cause)
+{
+	return cause == TT_CAUSE_RESET ? "reset" : cause == TT_CAUSE_TIMEOUT ? "timeout" : NULL;
+}
