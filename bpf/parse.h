@@ -290,4 +290,32 @@ static __always_inline void sg_parse_opts(void *data, void *data_end,
 	*o = w.o;
 }
 
+/* Only the timestamp option, for ACKs: NOP NOP TS is read directly (no
+ * struct to clear and copy), anything else takes the full walk. Returns 1 if
+ * a TS option was found. */
+static __always_inline int sg_parse_ts(void *data, void *data_end,
+				       const struct sg_pkt *p, __u32 *tsval,
+				       __u32 *tsecr)
+{
+	struct sg_synopts o;
+	__u32 l4 = p->l4_off;
+	__u8 *q;
+
+	if (l4 > SG_MAX_L4_OFF)		/* see sg_parse_opts() */
+		return 0;
+	q = data + l4 + sizeof(struct tcphdr);
+	if (p->doff >= sizeof(struct tcphdr) + 12 && (void *)(q + 12) <= data_end &&
+	    sg_be32(q) == 0x0101080a) {
+		*tsval = sg_be32(q + 4);
+		*tsecr = sg_be32(q + 8);
+		return 1;
+	}
+	if (p->doff == sizeof(struct tcphdr))
+		return 0;
+	sg_parse_opts(data, data_end, p, &o);
+	*tsval = o.tsval;
+	*tsecr = o.tsecr;
+	return o.ts;
+}
+
 #endif

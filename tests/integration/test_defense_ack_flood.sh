@@ -34,7 +34,7 @@ SG_DEF_LOG=$OUT/protect.log
 if ! sg_def_protect $PORT; then
 	sg_fail ${T}_protect "synguard protect failed: $(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; exit 1
 fi
-sg_in "$NS_S" "$SG_SERVER" -p $PORT --accept-only -t 120 >"$OUT/srv" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT --accept-only -t 120 >"$OUT/srv" 2>&1 &
 SPID=$!
 sg_on_exit "kill $SPID"
 sg_wait_port "$NS_S" $PORT || { sg_fail $T "server did not listen"; exit 1; }

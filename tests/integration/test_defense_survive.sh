@@ -25,12 +25,12 @@ OUT=$(mktemp -d /tmp/sg-defsv.XXXXXX)
 sg_on_exit "rm -rf $OUT"
 
 # one dual-stack server for both flows
-sg_in "$NS_S" "$SG_SERVER" -p $PORT -n $BYTES -c 2 -t 60 >"$OUT/srv" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n $BYTES -c 2 -t 60 >"$OUT/srv" 2>&1 &
 SPID=$!
 sg_on_exit "kill $SPID"
 sg_wait_port "$NS_S" $PORT || { sg_fail $T "server did not listen"; exit 1; }
 
-sg_in "$NS_C" "$SG_CLIENT" -n $BYTES --rate $RATE -t 30 "$ADDR_S4" $PORT >"$OUT/a" 2>&1 &
+nsenter --net=/run/netns/"$NS_C" "$SG_CLIENT" -n $BYTES --rate $RATE -t 30 "$ADDR_S4" $PORT >"$OUT/a" 2>&1 &
 APID=$!
 sleep 0.7
 
@@ -50,7 +50,7 @@ else
 fi
 
 # flow B through the cookie path
-sg_in "$NS_C" "$SG_CLIENT" -n $BYTES --rate $RATE -t 30 "$ADDR_S6" $PORT >"$OUT/b" 2>&1 &
+nsenter --net=/run/netns/"$NS_C" "$SG_CLIENT" -n $BYTES --rate $RATE -t 30 "$ADDR_S6" $PORT >"$OUT/b" 2>&1 &
 BPID=$!
 sleep 0.7
 s3=$(sg_def_stats)

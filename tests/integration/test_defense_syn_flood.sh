@@ -27,7 +27,7 @@ if ! sg_def_protect $PORT; then
 	sg_fail ${T}_protect "synguard protect failed: $(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; exit 1
 fi
 # one server for the real clients of both families
-sg_in "$NS_S" "$SG_SERVER" -p $PORT -n 256K -c $((2 * CLIENTS)) -t 60 -q >"$OUT/srv" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 256K -c $((2 * CLIENTS)) -t 60 -q >"$OUT/srv" 2>&1 &
 SPID=$!
 sg_on_exit "kill $SPID"
 sg_wait_port "$NS_S" $PORT || { sg_fail $T "server did not listen"; exit 1; }
@@ -36,7 +36,7 @@ for fam in 4 6; do
 	if [ "$fam" = 4 ]; then dst=$ADDR_S4 src=10.77.128.0/17; else dst=$ADDR_S6 src=fd77:8000::/65; fi
 	before=$(sg_def_stats)
 	k0=$(sg_def_kstats "$NS_S")
-	sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport $PORT \
+	nsenter --net=/run/netns/"$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport $PORT \
 		--src "$src" --dst-mac "$SMAC" -d 3 >"$OUT/flood$fam" 2>&1 &
 	FPID=$!
 	sleep 0.5
@@ -50,6 +50,9 @@ for fam in 4 6; do
 	sent=$(echo "$res" | jq -r '.sent // 0' 2>/dev/null)
 	echo "flood v$fam: $res"
 	echo "clients v$fam: $(tail -n 1 "$OUT/cli$fam")"
+	echo "counters v$fam: $(jq -rn --argjson a "$after" --argjson b "$before" \
+		'[$a | to_entries[] | select((.value | type) == "number" and .value != $b[.key]) | "\(.key)+\(.value - $b[.key])"] | join(" ")')"
+	ip netns exec "$NS_S" ethtool -S "$IF_S" | grep -v ': 0$' | tr -s ' \n' ' '; echo
 
 	if [ "$rcc" -eq 0 ] && [ "$(jq -r 'select(.summary) | .ok' "$OUT/cli$fam")" = $CLIENTS ]; then
 		sg_pass ${T}_clients_served_v$fam

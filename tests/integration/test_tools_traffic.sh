@@ -32,7 +32,7 @@ for f in 4:$ADDR_S4 6:$ADDR_S6; do
 done
 
 # parallel clients, summary with latency percentiles
-sg_in "$NS_S" "$SG_SERVER" -p $PORT -n 64K -c 40 -t 30 -q >"$OUT/psrv" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 64K -c 40 -t 30 -q >"$OUT/psrv" 2>&1 &
 spid=$!
 sg_wait_port "$NS_S" $PORT
 sg_in "$NS_C" "$SG_CLIENT" -n 64K -c 40 -P 8 -q "$ADDR_S4" $PORT >"$OUT/pcli" 2>&1
@@ -57,7 +57,7 @@ fi
 # flood frames are accepted by the kernel: ACKs from the client's address
 # (answered with RSTs) and SYNs from spoofed, unroutable sources (the
 # listener cannot route its SYN-ACK, so nothing comes back to count twice)
-sg_in "$NS_S" "$SG_SERVER" -p $PORT --accept-only -t 30 -q >"$OUT/asrv" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT --accept-only -t 30 -q >"$OUT/asrv" 2>&1 &
 spid=$!
 sg_wait_port "$NS_S" $PORT
 for f in 4:ack 4:syn 6:ack 6:syn; do

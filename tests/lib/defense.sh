@@ -81,7 +81,9 @@ sg_def_client_sysctls() {
 sg_def_exchange() {
 	local out=$1 addr=$2 port=$3; shift 3
 	local bytes=${SG_DEF_BYTES:-1048576} spid rc_c rc_s
-	sg_in "$NS_S" "$SG_SERVER" -p "$port" -n "$bytes" -c 1 -t 30 "$@" >"$out.srv" 2>&1 &
+	# nsenter execs the server: $! is its pid (sg_in & would be a subshell)
+	nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p "$port" -n "$bytes" -c 1 -t 30 "$@" \
+		>"$out.srv" 2>&1 &
 	spid=$!
 	if ! sg_wait_port "$NS_S" "$port"; then
 		kill "$spid" 2>/dev/null; wait "$spid"
@@ -90,10 +92,8 @@ sg_def_exchange() {
 	fi
 	sg_in "$NS_C" "$SG_CLIENT" -n "$bytes" -t 20 "$addr" "$port" >"$out.cli" 2>&1
 	rc_c=$?
-	# the server exits once the client's FIN arrived; don't wait forever if not
-	( sleep 25; kill "$spid" 2>/dev/null ) & local killer=$!
+	# the server exits once the client's FIN arrived, or after its -t 30
 	wait "$spid"; rc_s=$?
-	kill "$killer" 2>/dev/null; wait "$killer" 2>/dev/null
 	[ $rc_c -eq 0 ] && [ $rc_s -eq 0 ]
 }
 

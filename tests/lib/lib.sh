@@ -22,6 +22,10 @@ sg_check() {
 sg_on_exit() { _sg_cleanups+=("$*"); }
 _sg_run_cleanups() {
 	local i
+	# Only the test's own shell cleans up: a background subshell (cmd &)
+	# killed with TERM can run the inherited trap, and must not tear the
+	# lab down under the running test.
+	[ "${BASHPID:-$$}" = "$$" ] || return 0
 	for ((i = ${#_sg_cleanups[@]} - 1; i >= 0; i--)); do
 		eval "${_sg_cleanups[$i]}" >/dev/null 2>&1 || true
 	done
@@ -74,6 +78,14 @@ sg_lab() {
 	ip -n "$NS_C" addr add $ADDR_C6/64 dev $IF_C nodad
 	# synguard's handoff needs the syncookie machinery on in the server ns
 	ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_syncookies=1
+	sg_xdp_peer "$NS_C" "$IF_C"
+}
+
+# sg_xdp_peer NS IF: a trivial XDP program on the veth that receives our
+# XDP_TX frames: veth kicks the peer's NAPI for XDP_TX only when the peer has
+# an XDP program, so without it SYN-ACKs stall (see bpf/xdp_pass.bpf.c).
+sg_xdp_peer() {
+	ip -n "$1" link set dev "$2" xdpdrv obj "$SG_TOP/build/xdp_pass.bpf.o" sec xdp
 }
 
 # sg_in NS CMD...: run CMD in NS's network namespace with the host's mounts

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <linux/bpf.h>
 
-/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include "cookie.h"
 #include "csum.h"
 #include "synack.h"

@@ -18,8 +18,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include "cookie.h"
 #include "synguard.skel.h"
 #include "testlib.h"

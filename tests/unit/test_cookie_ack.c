@@ -12,8 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include "cookie.h"
 #include "synack.h"
 #include "testlib.h"

@@ -2,13 +2,12 @@
 /*
  * test_siphash.c - sg_siphash24() (include/siphash.h) against the published
  * SipHash-2-4 test vectors (key 00..0f, message 00 01 02 ..), for the message
- * lengths our word-wise function can express: 0, 8, .., 56 bytes.
+ * lengths our word-wise function can express: 0, 8, .., 56 bytes; and
+ * sg_siphash24_tail() for the two lengths the cookie hashes: 23 and 47.
  */
 #include <stdint.h>
 #include <stdio.h>
 
-/* siphash.h carries clang's "#pragma unroll", unknown to gcc */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include "siphash.h"
 #include "testlib.h"
 
@@ -62,6 +61,21 @@ int main(void)
 		snprintf(name, sizeof(name), "siphash24_len%d", 8 * n);
 		SG_EXPECT(name, h == expect[n], "got %016llx, want %016llx",
 			  (unsigned long long)h, (unsigned long long)expect[n]);
+	}
+	/* the cookie's message lengths (include/cookie.h): whole words + tail */
+	{
+		/* vectors_sip64[23] and [47] of the reference, little-endian */
+		const uint64_t want23 = 0xa80c038ccd5ccec8ULL, want47 = 0xd06c98cd5c0975ebULL;
+		/* tails: bytes 16..22 and 40..46 of 00 01 02 .. */
+		uint64_t t23 = le_word(2) & 0x00ffffffffffffffULL;
+		uint64_t t47 = le_word(5) & 0x00ffffffffffffffULL;
+		uint64_t h23 = sg_siphash24_tail(key, m, 2, t23, 23);
+		uint64_t h47 = sg_siphash24_tail(key, m, 5, t47, 47);
+
+		SG_EXPECT("siphash24_len23_tail", h23 == want23, "got %016llx, want %016llx",
+			  (unsigned long long)h23, (unsigned long long)want23);
+		SG_EXPECT("siphash24_len47_tail", h47 == want47, "got %016llx, want %016llx",
+			  (unsigned long long)h47, (unsigned long long)want47);
 	}
 	/* a key byte changed must change the result (the key is used at all) */
 	{
