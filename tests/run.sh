@@ -13,8 +13,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
-LOGDIR=$TOP/build/test-logs
+# one log directory per run: concurrent runs must not share log files
+LOGDIR=$TOP/build/test-logs/run-$$
 mkdir -p "$LOGDIR"
+ln -sfn "run-$$" "$TOP/build/test-logs/latest"
 export SG_TOP=$TOP SG_BIN=$TOP/build/synguard
 
 . tests/lib/lib.sh

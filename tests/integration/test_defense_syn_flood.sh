@@ -27,7 +27,8 @@ if ! sg_def_protect $PORT; then
 	sg_fail ${T}_protect "synguard protect failed: $(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; exit 1
 fi
 # one server for the real clients of both families
-nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 256K -c $((2 * CLIENTS)) -t 60 -q >"$OUT/srv" 2>&1 &
+# (no --count: the listener must outlive the flood, else late SYNs find none)
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 256K -t 120 -q >"$OUT/srv" 2>&1 &
 SPID=$!
 sg_on_exit "kill $SPID"
 sg_wait_port "$NS_S" $PORT || { sg_fail $T "server did not listen"; exit 1; }
@@ -73,12 +74,18 @@ for fam in 4 6; do
 		sg_fail ${T}_kernel_untouched_v$fam "kernel cookie/drop counters grew by $kc"
 	fi
 	ho=$(sg_def_delta "$before" "$after" handoff_ok)
-	if [ "$ho" = "$CLIENTS" ]; then
+	# at least one handoff per client; under the flood a client may repeat
+	# its handshake ACK (XDP_TX drops SYN-ACKs when the veth ring is full)
+	if [[ $ho =~ ^[0-9]+$ ]] && [ "$ho" -ge "$CLIENTS" ]; then
 		sg_pass ${T}_handoffs_v$fam
 	else
-		sg_fail ${T}_handoffs_v$fam "handoff_ok grew by $ho for $CLIENTS clients"
+		sg_fail ${T}_handoffs_v$fam "handoff_ok grew by $ho for $CLIENTS clients (want >= $CLIENTS)"
 	fi
 done
-wait $SPID; rcs=$?
-if [ "$rcs" -eq 0 ]; then sg_pass ${T}_server_ok; else sg_fail ${T}_server_ok "$(tail -n 1 "$OUT/srv")"; fi
+kill -TERM $SPID; wait $SPID; rcs=$?
+if [ "$rcs" -eq 0 ] && jq -e "select(.summary) | .ok == $((2 * CLIENTS)) and .failed == 0" "$OUT/srv" >/dev/null; then
+	sg_pass ${T}_server_ok
+else
+	sg_fail ${T}_server_ok "rc=$rcs, want $((2 * CLIENTS)) good connections: $(tail -n 1 "$OUT/srv")"
+fi
 exit 0
