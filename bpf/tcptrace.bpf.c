@@ -217,14 +217,29 @@ static __always_inline __u16 sock_port(const struct sock *sk, bool btf, __u8 sid
 			       BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
+static __always_inline bool v4_mapped(const __u32 *a)
+{
+	return !a[0] && !a[1] && a[2] == bpf_htonl(0xffff);
+}
+
+/* The key synguard's XDP uses for the connection's SYN. An IPv4 connection
+ * to a dual-stack (::) listener has an AF_INET6 child with v4-mapped
+ * addresses, while XDP saw an IPv4 packet (and the request socket is
+ * AF_INET): key it as IPv4 so the arrival (and tt_halfopen) entries match. */
 static __always_inline void flow_key(const struct tt_event *e, struct sg_flow_key *k)
 {
-	__builtin_memcpy(k->laddr, e->laddr, 16);
-	__builtin_memcpy(k->raddr, e->raddr, 16);
+	__builtin_memset(k, 0, sizeof(*k));
+	if (e->family == 6 && v4_mapped(e->laddr) && v4_mapped(e->raddr)) {
+		k->laddr[0] = e->laddr[3];
+		k->raddr[0] = e->raddr[3];
+		k->family = AF_INET;
+	} else {
+		__builtin_memcpy(k->laddr, e->laddr, 16);
+		__builtin_memcpy(k->raddr, e->raddr, 16);
+		k->family = e->family == 6 ? AF_INET6 : AF_INET;
+	}
 	k->lport = e->lport;
 	k->rport = e->rport;
-	k->family = e->family == 6 ? AF_INET6 : AF_INET;
-	k->pad = 0;
 }
 
 static __always_inline void emit(const struct sock *sk, bool btf, struct tt_sock *s,
@@ -312,7 +327,7 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 {
 	struct tt_event t = {};
 	__u32 retrans;
-	__u64 *syn;
+	__u64 *syn, arrival = 0;
 
 	s->est = s->n - 1;
 	retrans = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
@@ -333,10 +348,16 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 		if (retrans)
 			bpf_map_delete_elem(&tt_halfopen, &t.ts_ns);
 		syn = have_synts ? bpf_map_lookup_elem(&sg_synts, &t.ts_ns) : NULL;
-		if (syn && *syn && *syn < now) {
-			s->hs_ns = now - *syn;
+		if (syn)
+			arrival = *syn & ~TT_SYNTS_CONSUMED;
+		/* older than a cookie can live: a stale entry of an earlier
+		 * connection with the same 4-tuple */
+		if (arrival && arrival < now && now - arrival < TT_SYNTS_MAX_AGE_NS) {
+			s->hs_ns = now - arrival;
 			s->basis = TT_BASIS_SYN_ARRIVAL;
-			bpf_map_delete_elem(&sg_synts, &t.ts_ns);
+			/* mark, not delete: see TT_SYNTS_CONSUMED */
+			if (syn && !(*syn & TT_SYNTS_CONSUMED))
+				__sync_fetch_and_or(syn, TT_SYNTS_CONSUMED);
 			hist_add(s->port, TT_M_HANDSHAKE_SYN, s->hs_ns);
 		} else {
 			/* The kernel path creates the child only when the final
