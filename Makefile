@@ -23,6 +23,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 CFLAGS   ?= -g -O2
 CFLAGS   += $(WARN) -Iinclude -I$(OUT) -Iuser -D_GNU_SOURCE
 LDLIBS   += -lbpf -lelf -lz
+SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -45,7 +46,7 @@ MAN := $(OUT)/synguard.8
 
 .SECONDARY:
 .PHONY: all deps test bench demo clean vmlinux install man
-all: $(SKELS) $(OUT)/synguard $(TEST_BINS)
+all: $(SKELS) $(OUT)/synguard $(TEST_BINS) $(MAN)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -76,6 +77,23 @@ $(OUT)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h) $(USER_HDRS) $(SKE
 $(OUT)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(USER_LIB_OBJS) $(wildcard tests/lib/*.h) $(USER_HDRS) $(SKELS) | $(OUT)/tests/unit $(OUT)/tests/tools $(OUT)/tests/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_OBJS) $(USER_LIB_OBJS) -o $@ $(LDLIBS) $(SG_EXTRA_LIBS) -lpthread -lm
+
+# The man page, from its one source. go-md2man comes with scripts/deps.sh;
+# without it `make` still builds everything else (and says so).
+man: $(MAN)
+$(MAN): docs/synguard.8.md | $(OUT)
+	$(call msg,MAN,$@)
+	$(Q)if command -v go-md2man >/dev/null; then go-md2man -in $< -out $@; \
+	else echo "  (go-md2man missing: run 'make deps' to build $@)"; fi
+
+# The binary, its man page and the systemd units (deploy/, which run
+# /usr/local/sbin/synguard). /etc/synguard.conf is the operator's to write.
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(OUT)/synguard $(DESTDIR)$(PREFIX)/sbin/synguard
+	if [ -f $(MAN) ]; then install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/synguard.8; fi
+	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system deploy/synguard.service deploy/synguard-metrics.service
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/synguard deploy/synguard.conf.example deploy/grafana-dashboard.json
 
 # vmlinux.h is checked in; regenerate it only on purpose.
 vmlinux:

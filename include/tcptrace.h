@@ -223,6 +223,17 @@ struct tt_loss {
 	__u64 c[TT_L_MAX];
 };
 
+/* ---- synguard's SYN arrivals (map sg_synts, include/synguard.h) ----
+ * synguard's XDP writes bpf_ktime_get_ns() (always < 2^63) when a SYN
+ * arrives. A tracer that matched an arrival to an ESTABLISHED socket sets
+ * TT_SYNTS_CONSUMED instead of deleting the entry: another tracer reading the
+ * same map sees the same ESTABLISHED and needs the arrival too. User space
+ * (tracer_read) sweeps consumed entries; the LRU recycles the rest. */
+#define TT_SYNTS_CONSUMED	(1ULL << 63)
+/* An arrival older than a cookie's longest life (2 periods of
+ * 2^SG_COOKIE_PERIOD_SHIFT ns, ~137 s) can no longer complete. */
+#define TT_SYNTS_MAX_AGE_NS	(2ULL << 36)
+
 /* ---- configuration (global data of the BPF object, set before load) ---- */
 #define TT_RINGBUF_BYTES	(16U << 20)
 #define TT_SOCK_ENTRIES		131072

@@ -6,7 +6,8 @@ set -euo pipefail
 
 PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make pkg-config
       iproute2 ethtool curl python3 netsniff-ng hping3 nftables tcpdump
-      libmicrohttpd-dev prometheus libbpf-tools xdp-tools libxdp-dev util-linux)
+      libmicrohttpd-dev prometheus libbpf-tools xdp-tools libxdp-dev util-linux
+      go-md2man man-db jq)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -24,6 +24,7 @@
 #include "pins.h"
 #include "ports.h"
 #include "sysctl.h"
+#include "synts_shared.h"
 #include "synguard.skel.h"
 
 #define DEFAULT_TTL 64
@@ -223,6 +224,7 @@ struct report {
 	const char *pin_dir;	/* NULL: none */
 	bool syncookies_enabled;
 	bool tc_repaired;
+	const char *synts_shared_with;	/* SYN-arrival map reused from, or NULL */
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -262,6 +264,11 @@ static void print_report(const struct report *r)
 			jw_null(w);
 		jw_bool_field(w, "syncookies_enabled", r->syncookies_enabled);
 		jw_bool_field(w, "tc_repaired", r->tc_repaired);
+		jw_name(w, "synts_shared_with");
+		if (r->synts_shared_with)
+			jw_string(w, r->synts_shared_with);
+		else
+			jw_null(w);
 		jw_end_object(w);
 		jw_free(w);
 		return;
@@ -278,6 +285,8 @@ static void print_report(const struct report *r)
 	printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
 	       r->tc_repaired ? " - re-attached, it was missing" : "");
 	printf("  pin dir:  %s\n", r->pin_dir ? r->pin_dir : "none");
+	if (r->synts_shared_with)
+		printf("  SYN-arrival map shared with %s\n", r->synts_shared_with);
 }
 
 /* The tc filter of a protected interface vanished (e.g. someone deleted the
@@ -393,11 +402,55 @@ static int attach_fail(struct undo *u, int code, const char *what, int err,
 		       o->ifname, strerror(-err));
 }
 
+/* The SYN-arrival map this protection reuses (synts_shared.h). */
+struct synts_share {
+	__u32 map_id;		/* 0: nothing shared, the object gets its own */
+	char ifname[IF_NAMESIZE];	/* a protected interface using it */
+};
+
+/* Make the new object use the sg_synts map of the interfaces protected in
+ * this network namespace already, so that one map serves them all and a
+ * tracer reads every interface's SYN arrivals. A map that does not fit this
+ * build's definition (another synguard version) is not shared. */
+static int share_synts(struct synguard *skel, struct synts_share *s)
+{
+	struct bpf_map *m = skel->maps.sg_synts;
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	struct sg_defense *list;
+	int n, idx, others, err = 0;
+
+	n = sg_defense_list(&list);
+	if (n <= 0)
+		return 0;
+	idx = sg_synts_pick(list, n, &s->map_id, &others);
+	if (idx < 0) {
+		s->map_id = 0;
+	} else if (bpf_obj_get_info_by_fd(list[idx].synts_fd, &mi, &len) ||
+		   mi.type != bpf_map__type(m) || mi.key_size != bpf_map__key_size(m) ||
+		   mi.value_size != bpf_map__value_size(m) ||
+		   mi.max_entries != bpf_map__max_entries(m) ||
+		   mi.map_flags != bpf_map__map_flags(m)) {
+		sg_warn("the SYN-arrival map of %s does not match this build: this "
+			"interface gets its own", list[idx].ifname);
+		s->map_id = 0;
+	} else {
+		/* libbpf keeps its own dup of the fd */
+		err = bpf_map__reuse_fd(m, list[idx].synts_fd);
+		memcpy(s->ifname, list[idx].ifname, sizeof(s->ifname));
+		if (err)
+			s->map_id = 0;
+	}
+	sg_defense_free_list(list, n);
+	return err;
+}
+
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
 static int protect_new(const struct protect_opts *o, int ifindex, const struct sg_defense *d,
 		       const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "protected" };
+	struct synts_share share = {};
 	struct sg_config cfg = {};
 	struct synguard *skel;
 	bool private_bpffs = false, replace = false;
@@ -439,13 +492,19 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
 	fill_clock_fields(&cfg);
 
-	skel = synguard__open_and_load();
-	if (!skel) {
-		err = -errno;
+	skel = synguard__open();
+	err = skel ? share_synts(skel, &share) : -errno;
+	if (!err)
+		err = synguard__load(skel);
+	if (err) {
+		synguard__destroy(skel);
 		rollback(u);
 		return sg_fail(SG_EXIT_ERROR, "cannot load the BPF programs: %s%s", strerror(-err),
 			       sg_env.verbose ? "" : " (run with -v for the verifier log)");
 	}
+	/* a tracer is reading the shared map: record arrivals here too */
+	if (share.map_id && sg_synts_readers(share.map_id) > 0)
+		cfg.flags |= SG_CFG_TRACE_SYN;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 		err = -errno;
 		rollback(u);
@@ -469,7 +528,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 			replace = true;
 		} else if ((err = sg_xdp_detach(ifindex, d->foreign_mode, -1))) {
 			synguard__destroy(skel);
-			return attach_fail(u, SG_EXIT_CONFLICT, "XDP (removing the other program)",
+				return attach_fail(u, SG_EXIT_CONFLICT, "XDP (removing the other program)",
 					   err, o);
 		}
 	}
@@ -501,7 +560,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		if (err) {
 			rollback(u);
 			synguard__destroy(skel);
-			return sg_fail(SG_EXIT_BPFFS, "cannot pin %s under %s: %s (nothing was changed)",
+				return sg_fail(SG_EXIT_BPFFS, "cannot pin %s under %s: %s (nothing was changed)",
 				       what, u->pin_dir, strerror(-err));
 		}
 	}
@@ -522,6 +581,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.tc_id = prog_id(skel->progs.sg_tc);
 	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
 	r.syncookies_enabled = u->syncookies_changed;
+	r.synts_shared_with = share.map_id ? share.ifname : NULL;
 	if (d->foreign_id)
 		sg_warn("replaced XDP program '%s' (id %u) on %s", d->foreign_name, d->foreign_id,
 			o->ifname);

@@ -60,7 +60,7 @@ static const char *closed_first(const struct tt_event *e)
 
 static void print_json(struct trace_ctx *c, const struct tt_event *e)
 {
-	struct jw *w = jw_new(c->out, false);
+	struct jw *w = jw_new(c->out, sg_env.pretty);
 	char buf[64];
 	const char *s;
 
@@ -232,7 +232,7 @@ int cmd_trace(int argc, char **argv)
 	tracer_stop(t);
 	tracer_read_accounting(t, &a);
 	if (cli.json) {
-		struct jw *w = jw_new(stdout, false);
+		struct jw *w = jw_new(stdout, sg_env.pretty);
 
 		if (w) {
 			jw_start_object(w);

@@ -19,5 +19,8 @@ int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_hist(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_unapply(int argc, char **argv);
 
 #endif

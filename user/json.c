@@ -126,6 +126,7 @@ void jw_uint(struct jw *w, uint64_t v) { sep(w); fprintf(w->f, "%" PRIu64, v); }
 void jw_int(struct jw *w, int64_t v) { sep(w); fprintf(w->f, "%" PRId64, v); }
 void jw_bool(struct jw *w, bool v) { sep(w); fputs(v ? "true" : "false", w->f); }
 void jw_null(struct jw *w) { sep(w); fputs("null", w->f); }
+void jw_raw(struct jw *w, const char *json) { sep(w); fputs(json, w->f); }
 
 void jw_float(struct jw *w, double v)
 {

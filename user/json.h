@@ -28,6 +28,9 @@ void jw_int(struct jw *w, int64_t v);
 void jw_float(struct jw *w, double v);	/* %.6g; NaN/inf become null */
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/* A complete JSON value written by someone else (e.g. a captured command's
+ * output), inserted as is. */
+void jw_raw(struct jw *w, const char *json);
 
 /* name + value in one call */
 void jw_string_field(struct jw *w, const char *name, const char *s);

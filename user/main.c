@@ -21,6 +21,9 @@ static const struct sg_cmd cmds[] = {
 	{ "stats", cmd_stats, "show defense counters (totals or rates)" },
 	{ "trace", cmd_trace, "stream TCP handshakes, closes and failures with latencies" },
 	{ "hist", cmd_hist, "live per-port TCP handshake latency histograms" },
+	{ "metrics", cmd_metrics, "serve Prometheus metrics (counters, state, histograms)" },
+	{ "apply", cmd_apply, "protect the interfaces of /etc/synguard.conf" },
+	{ "unapply", cmd_unapply, "unprotect the interfaces of /etc/synguard.conf" },
 	{ NULL, NULL, NULL },
 };
 
@@ -63,7 +66,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return SG_EXIT_OK;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("synguard %s\n", SG_VERSION);
+			if (sg_env.json)
+				printf("{\"version\":\"%s\"}\n", SG_VERSION);
+			else
+				printf("synguard %s\n", SG_VERSION);
 			return SG_EXIT_OK;
 		} else {
 			sg_err("unknown option '%s'", a);

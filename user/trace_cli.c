@@ -13,27 +13,31 @@ static void usage(FILE *f, bool hist)
 {
 	if (hist)
 		fprintf(f,
-			"Usage: synguard hist [-j] [--port P] [--interval S] [--duration S]\n\n"
+			"Usage: synguard hist [-j] [-p] [--port P] [--interval S] [--duration S]\n\n"
 			"Live TCP handshake latency histograms per port, aggregated in the kernel:\n"
 			"client connect, server handshake, close phases, lifetime; plus failed\n"
 			"connects, SYN-ACK retransmits, half-open handshakes, resets.\n"
 			"Servers are keyed by local port, clients by remote port.\n\n"
 			"  -j, --json        one JSON object per report\n"
+			"  -p, --pretty      indented JSON\n"
 			"  --port P          only connections to/from service port P\n"
 			"  --interval S      report every S seconds (the interval's counts);\n"
 			"                    default: one cumulative report at the end\n"
 			"  --duration S      stop after S seconds (default: SIGINT/SIGTERM)\n"
-			"  --no-xdp          ignore synguard's XDP SYN arrival times\n");
+			"  --no-xdp          ignore synguard's XDP SYN arrival times\n"
+			"  -h, --help        this help\n");
 	else
 		fprintf(f,
-			"Usage: synguard trace [-j] [--port P] [--duration S] [--count N]\n\n"
+			"Usage: synguard trace [-j] [-p] [--port P] [--duration S] [--count N]\n\n"
 			"One line per completed TCP handshake, close or failure on this host,\n"
 			"with the state sequence and its latency.\n\n"
 			"  -j, --json        one JSON object per line\n"
+			"  -p, --pretty      indented JSON (one object per event, several lines each)\n"
 			"  --port P          only connections to/from service port P\n"
 			"  --duration S      stop after S seconds (default: SIGINT/SIGTERM)\n"
 			"  --count N         stop after N events\n"
-			"  --no-xdp          ignore synguard's XDP SYN arrival times\n");
+			"  --no-xdp          ignore synguard's XDP SYN arrival times\n"
+			"  -h, --help        this help\n");
 	fprintf(f,
 		"\nEvery report ends with the loss accounting: events dropped by a full ring\n"
 		"buffer, runs skipped by the kernel's recursion guard, sockets not tracked.\n");
@@ -57,6 +61,7 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 	enum { O_PORT = 256, O_DURATION, O_INTERVAL, O_COUNT, O_CLASSIC, O_NOXDP };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, O_PORT },
 		{ "duration", required_argument, NULL, O_DURATION },
@@ -74,10 +79,13 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 	c->json = sg_env.json;
 	optind = 1;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			c->json = true;
+			break;
+		case 'p':
+			c->json = sg_env.json = sg_env.pretty = true;
 			break;
 		case 'h':
 			usage(stdout, hist);

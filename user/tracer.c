@@ -9,14 +9,16 @@
 
 #include "common.h"
 #include "defense_maps.h"
+#include "synts_shared.h"
 #include "tracer.h"
 #include "tcptrace.skel.h"
 
 /* A cookie SYN-ACK from XDP is never retransmitted: an arrival not consumed
  * after this long is a half-open handshake. */
 #define XDP_HALFOPEN_AFTER_NS	1000000000ULL
-/* ... and one older than a cookie's longest life can no longer complete. */
-#define XDP_SYN_EXPIRE_NS	(2ULL << SG_COOKIE_PERIOD_SHIFT)
+/* A consumed arrival is kept this long for other tracers reading the map
+ * (they see the same ESTABLISHED within microseconds), then swept. */
+#define XDP_CONSUMED_KEEP_NS	2000000000ULL
 
 struct tracer {
 	struct tcptrace *skel;
@@ -30,7 +32,7 @@ struct tracer {
 	struct sg_defense *def;
 	int ndef;
 	int synts_idx;			/* def[] whose sg_synts we reuse, -1 none */
-	bool *flag_set;			/* we set SG_CFG_TRACE_SYN on def[i] */
+	__u32 synts_id;			/* that map's id: the netns' shared one */
 	/* half-open handshakes the kernel gave up, per port (cumulative) */
 	struct { __u16 port; __u64 n; } *expired;
 	int nexpired;
@@ -50,11 +52,11 @@ static int on_rb(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Find synguard's protected interfaces and ask their XDP for SYN arrivals. */
+/* Find synguard's protected interfaces and the SYN-arrival map they share
+ * (protect makes every interface of a netns use one, synts_shared.h). */
 static void find_defense(struct tracer *t)
 {
-	struct sg_config cfg;
-	int n;
+	int n, others;
 
 	t->synts_idx = -1;
 	n = sg_defense_list(&t->def);
@@ -63,48 +65,48 @@ static void find_defense(struct tracer *t)
 		return;
 	}
 	t->ndef = n;
-	t->flag_set = calloc(n, sizeof(bool));
-	for (int i = 0; i < n; i++) {
-		if (t->def[i].synts_fd >= 0 && t->synts_idx < 0)
-			t->synts_idx = i;
-	}
-	if (t->synts_idx < 0 || !t->flag_set)
-		return;
-	if (n > 1)
-		sg_warn("%d interfaces are protected; server handshakes use the SYN "
-			"arrivals seen on %s only", n, t->def[t->synts_idx].ifname);
-	/* Only the interface whose map we read needs to record arrivals. */
-	if (sg_defense_read_config(&t->def[t->synts_idx], &cfg) == 0 &&
-	    !(cfg.flags & SG_CFG_TRACE_SYN)) {
-		__u32 zero = 0;
-
-		/* read-modify-write: protect may rewrite the config meanwhile,
-		 * and a second tracer may clear the flag when it exits */
-		cfg.flags |= SG_CFG_TRACE_SYN;
-		if (bpf_map_update_elem(t->def[t->synts_idx].config_fd, &zero, &cfg, BPF_ANY) == 0)
-			t->flag_set[t->synts_idx] = true;
-	}
+	t->synts_idx = sg_synts_pick(t->def, n, &t->synts_id, &others);
+	if (t->synts_idx >= 0 && others > 0)
+		sg_warn("%d protected interface%s record%s SYN arrivals in a map of %s own "
+			"(protected by an older synguard): server handshakes there use the "
+			"kernel's SYN-ACK RTT; unprotect and protect %s again to share %s's map",
+			others, others == 1 ? "" : "s", others == 1 ? "s" : "",
+			others == 1 ? "its" : "their", others == 1 ? "it" : "them",
+			t->def[t->synts_idx].ifname);
 }
 
+/* Ask XDP for arrivals on every interface sharing the map. Called once our
+ * programs are attached, so that a tracer exiting meanwhile sees us as a
+ * reader (release_defense) and leaves the flag alone. */
+static void want_arrivals(struct tracer *t)
+{
+	int err;
+
+	if (t->synts_idx < 0 || !t->skel->rodata->have_synts)
+		return;
+	err = sg_synts_set_trace(t->synts_id, true);
+	if (err < 0)
+		sg_warn("cannot ask synguard's XDP for SYN arrivals: %s", strerror(-err));
+}
+
+/* Give the flag back, but only if no other reader of the map is left: two
+ * tracers (or a tracer and a metrics server) must not turn each other's
+ * arrivals off. Call after our own links are gone (sg_synts_readers counts
+ * attached programs). */
 static void release_defense(struct tracer *t)
 {
-	struct sg_config cfg;
-	__u32 zero = 0;
-
-	for (int i = 0; i < t->ndef; i++) {
-		if (!t->flag_set || !t->flag_set[i])
-			continue;
-		if (sg_defense_read_config(&t->def[i], &cfg) == 0) {
-			cfg.flags &= ~SG_CFG_TRACE_SYN;
-			bpf_map_update_elem(t->def[i].config_fd, &zero, &cfg, BPF_ANY);
-		}
+	if (t->synts_idx >= 0 && t->synts_id && sg_synts_readers(t->synts_id) == 0) {
+		sg_synts_set_trace(t->synts_id, false);
+		/* A tracer that attached between our check and our write set
+		 * the flag before we cleared it: give it back. (One that
+		 * attaches later sets it itself, after attaching.) */
+		if (sg_synts_readers(t->synts_id) > 0)
+			sg_synts_set_trace(t->synts_id, true);
 	}
 	if (t->def)
 		sg_defense_free_list(t->def, t->ndef);
 	t->def = NULL;
 	t->ndef = 0;
-	free(t->flag_set);
-	t->flag_set = NULL;
 }
 
 static void choose_programs(struct tcptrace *s, bool classic)
@@ -200,6 +202,7 @@ int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, stru
 			      strerror(-err));
 		goto fail_code;
 	}
+	want_arrivals(t);
 	if (o->events) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tt_events), on_rb, t, NULL);
 		if (!t->rb) {
@@ -221,8 +224,10 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	/* destroying the skeleton detaches every link and frees the maps */
+	/* destroying the skeleton detaches every link: only then can
+	 * release_defense() look for other readers */
 	tcptrace__destroy(t->skel);
+	t->skel = NULL;
 	release_defense(t);
 	free(t->expired);
 	free(t);
@@ -270,8 +275,8 @@ const char *tracer_hook_kind(const struct tracer *t)
 
 const char *tracer_xdp_ifname(const struct tracer *t)
 {
-	return t->synts_idx >= 0 && t->skel->rodata->have_synts ? t->def[t->synts_idx].ifname
-								: NULL;
+	return t->synts_idx >= 0 && t->skel && t->skel->rodata->have_synts ?
+	       t->def[t->synts_idx].ifname : NULL;
 }
 
 /* ---- reading ---- */
@@ -413,11 +418,21 @@ static void scan_halfopen(struct tracer *t, struct tracer_snapshot *s, int *hcap
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		k = next;
 		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &ts) || !ts || ts > now)
+		if (bpf_map_lookup_elem(fd, &k, &ts))
+			continue;
+		if (ts & TT_SYNTS_CONSUMED) {
+			/* the handshake completed: keep it a moment for other
+			 * tracers, then free the slot */
+			ts &= ~TT_SYNTS_CONSUMED;
+			if (ts < now && now - ts > XDP_CONSUMED_KEEP_NS)
+				bpf_map_delete_elem(fd, &k);
+			continue;
+		}
+		if (!ts || ts > now)
 			continue;
 		if (t->skel->rodata->tgt_port && k.lport != t->skel->rodata->tgt_port)
 			continue;
-		if (now - ts > XDP_SYN_EXPIRE_NS) {
+		if (now - ts > TT_SYNTS_MAX_AGE_NS) {
 			bpf_map_delete_elem(fd, &k);
 			add_expired(t, k.lport);
 		} else if (now - ts > XDP_HALFOPEN_AFTER_NS) {

@@ -6,11 +6,14 @@
  *
  *   tracer_open()            load + attach (tp_btf, else classic tracepoints);
  *                            finds synguard's XDP SYN-arrival map if protected
+ *                            (one per netns, shared by all protected interfaces)
  *   tracer_poll()            deliver ring-buffer events (when opts.events)
  *   tracer_read()            histograms + per-port counters, summed over CPUs
  *   tracer_read_accounting() everything lost or unmatched, incl. recursion misses
  *   tracer_stop()            detach, then drain the ring (final numbers)
- *   tracer_close()           detach everything, give the SYN-arrival flag back
+ *   tracer_close()           detach everything; turn synguard's SYN-arrival
+ *                            recording off unless another tracer still reads
+ *                            the map (synts_shared.h)
  */
 #ifndef SG_TRACER_H
 #define SG_TRACER_H

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* conffile.c - /etc/synguard.conf parsing; see conffile.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+#include "conffile.h"
+#include "ports.h"
+
+void sg_conf_free(struct sg_conf *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		free(c->ifaces[i].ports);
+		free(c->ifaces[i].mode);
+		free(c->ifaces[i].key_file);
+	}
+	free(c->ifaces);
+	c->ifaces = NULL;
+	c->n = 0;
+}
+
+static int fail(char *err, size_t errlen, const char *src, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t errlen, const char *src, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s:%d: ", src, line);
+
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Interface names as the kernel allows them: 1..15 bytes, no '/', ':' or
+ * whitespace. */
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int set_key(struct sg_conf_iface *f, const char *key, const char *val, const char *src,
+		   int line, char *err, size_t errlen)
+{
+	char k[32], msg[160];
+	__u64 ports[SG_PORT_WORDS];
+	enum sg_mode mode;
+	char *end;
+	long v;
+
+	/* key_file and key-file alike */
+	snprintf(k, sizeof(k), "%s", key);
+	for (char *p = k; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (!*val)
+		return fail(err, errlen, src, line, "'%s' needs a value", key);
+	if (!strcmp(k, "ports")) {
+		if (f->ports)
+			return fail(err, errlen, src, line, "'ports' given twice for [%s]", f->ifname);
+		if (sg_ports_parse(val, ports, msg, sizeof(msg)) < 0)
+			return fail(err, errlen, src, line, "%s", msg);
+		return (f->ports = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
+	}
+	if (!strcmp(k, "mode")) {
+		if (sg_mode_parse(val, &mode))
+			return fail(err, errlen, src, line, "bad mode '%s': use native or skb", val);
+		free(f->mode);
+		return (f->mode = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
+	}
+	if (!strcmp(k, "ttl")) {
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || *end || v < 1 || v > 255)
+			return fail(err, errlen, src, line, "bad ttl '%s': use 1..255", val);
+		f->ttl = (int)v;
+		snprintf(f->ttl_arg, sizeof(f->ttl_arg), "%d", f->ttl);
+		return 0;
+	}
+	if (!strcmp(k, "key-file")) {
+		free(f->key_file);
+		return (f->key_file = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
+	}
+	if (!strcmp(k, "force") || !strcmp(k, "enable-syncookies")) {
+		bool b;
+
+		if (parse_bool(val, &b))
+			return fail(err, errlen, src, line, "bad value '%s' for %s: use yes or no",
+				    val, key);
+		if (k[0] == 'f')
+			f->force = b;
+		else
+			f->enable_syncookies = b;
+		return 0;
+	}
+	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
+		    "force, enable-syncookies)", key);
+}
+
+int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *err, size_t errlen)
+{
+	struct sg_conf_iface *cur = NULL;
+	char *copy, *line, *save = NULL;
+	int lineno = 0, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	copy = strdup(text);
+	if (!copy)
+		return fail(err, errlen, src, 0, "out of memory");
+	/* strtok_r would skip empty lines and so miscount them: walk by hand */
+	for (line = copy; line; line = save) {
+		char *s, *eq;
+
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = 0;
+		lineno++;
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+			char *name;
+
+			if (!e || *trim(e + 1)) {
+				rc = fail(err, errlen, src, lineno, "bad section header '%s': use [IFACE]", s);
+				break;
+			}
+			*e = 0;
+			name = trim(s + 1);
+			if (!valid_ifname(name)) {
+				rc = fail(err, errlen, src, lineno, "bad interface name '%s'", name);
+				break;
+			}
+			for (int i = 0; i < c->n; i++) {
+				if (!strcmp(c->ifaces[i].ifname, name)) {
+					rc = fail(err, errlen, src, lineno, "[%s] given twice (first at "
+						  "line %d)", name, c->ifaces[i].line);
+					break;
+				}
+			}
+			if (rc)
+				break;
+			if (c->n >= SG_CONF_MAX_IFACES) {
+				rc = fail(err, errlen, src, lineno, "more than %d interfaces",
+					  SG_CONF_MAX_IFACES);
+				break;
+			}
+			cur = realloc(c->ifaces, (c->n + 1) * sizeof(*cur));
+			if (!cur) {
+				rc = fail(err, errlen, src, lineno, "out of memory");
+				break;
+			}
+			c->ifaces = cur;
+			cur = &c->ifaces[c->n++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->ifname, sizeof(cur->ifname), "%s", name);
+			cur->line = lineno;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = fail(err, errlen, src, lineno, "expected 'key = value' or [IFACE], got '%s'", s);
+			break;
+		}
+		if (!cur) {
+			rc = fail(err, errlen, src, lineno, "'%s' before any [IFACE] section", s);
+			break;
+		}
+		*eq = 0;
+		rc = set_key(cur, trim(s), trim(eq + 1), src, lineno, err, errlen);
+		if (rc)
+			break;
+	}
+	free(copy);
+	for (int i = 0; !rc && i < c->n; i++)
+		if (!c->ifaces[i].ports)
+			rc = fail(err, errlen, src, c->ifaces[i].line, "[%s] has no 'ports'",
+				  c->ifaces[i].ifname);
+	if (rc)
+		sg_conf_free(c);
+	return rc;
+}
+
+int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(SG_CONF_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = fread(buf, 1, SG_CONF_MAX_BYTES + 1, f);
+	if (ferror(f) || n > SG_CONF_MAX_BYTES) {
+		snprintf(err, errlen, ferror(f) ? "cannot read %s" : "%s is larger than 1 MiB", path);
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	buf[n] = 0;
+	if (memchr(buf, 0, n)) {
+		snprintf(err, errlen, "%s is not a text file", path);
+		free(buf);
+		return -1;
+	}
+	rc = sg_conf_parse(buf, path, c, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX])
+{
+	int n = 0;
+
+	argv[n++] = "protect";
+	argv[n++] = (char *)f->ifname;
+	argv[n++] = "--ports";
+	argv[n++] = f->ports;
+	if (f->mode) {
+		argv[n++] = "--mode";
+		argv[n++] = f->mode;
+	}
+	if (f->ttl) {
+		argv[n++] = "--ttl";
+		argv[n++] = (char *)f->ttl_arg;
+	}
+	if (f->key_file) {
+		argv[n++] = "--key-file";
+		argv[n++] = f->key_file;
+	}
+	if (f->force)
+		argv[n++] = "--force";
+	if (f->enable_syncookies)
+		argv[n++] = "--enable-syncookies";
+	argv[n] = NULL;
+	return n;
+}

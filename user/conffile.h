@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * conffile.h - /etc/synguard.conf, read by `synguard apply`/`unapply` (the
+ * boot unit) and `synguard metrics -c` (which interfaces should be
+ * protected). One section per interface, keys as protect's long options:
+ *
+ *   # comment
+ *   [eth0]
+ *   ports = 80,443,8000-8010      (required)
+ *   mode = native                 (native | skb; default native)
+ *   ttl = 64                      (1..255)
+ *   key-file = /etc/synguard.key
+ *   force = no                    (yes/no, true/false, on/off, 1/0)
+ *   enable-syncookies = no
+ *
+ * Every value is checked here with protect's own parsers, so a bad file is
+ * refused as a whole before anything is attached.
+ */
+#ifndef SG_CONFFILE_H
+#define SG_CONFFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+
+#define SG_CONF_DEFAULT_PATH	"/etc/synguard.conf"
+#define SG_CONF_MAX_BYTES	(1 << 20)
+#define SG_CONF_MAX_IFACES	256
+
+struct sg_conf_iface {
+	char ifname[IF_NAMESIZE];
+	int line;		/* of the [section] header */
+	char *ports;		/* as written (validated) */
+	char *mode;		/* NULL: protect's default */
+	int ttl;		/* 0: protect's default */
+	char ttl_arg[4];	/* ttl as text, for the protect argv */
+	char *key_file;		/* NULL: random key */
+	bool force;
+	bool enable_syncookies;
+};
+
+struct sg_conf {
+	int n;
+	struct sg_conf_iface *ifaces;
+};
+
+/* Parse text; source names it in messages. 0, or -1 with "SOURCE:LINE: what"
+ * in err (c is empty then). */
+int sg_conf_parse(const char *text, const char *source, struct sg_conf *c, char *err,
+		  size_t errlen);
+/* Read and parse a file. 0, or -1 with a message in err. */
+int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
+void sg_conf_free(struct sg_conf *c);
+
+/* The `protect` argument vector for one interface (argv[0] = "protect"),
+ * NULL-terminated; strings point into f. Returns argc (at most 13). */
+#define SG_CONF_ARGV_MAX 14
+int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
+
+#endif
