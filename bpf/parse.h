@@ -25,7 +25,9 @@ struct sg_pkt {
 	__u32 l3_off;		/* IP header offset: 14 + 4 * VLAN tags */
 	__u32 l4_off;		/* TCP header offset */
 	__u32 tcp_len;		/* TCP header + payload bytes, from the IP header */
-	__u32 saddr[4];		/* network order; IPv4 in [0] */
+	/* network order; IPv4 in [0] and words 1-3 NOT set (not cleared on
+	 * the hot path): read all four only when ipv6 */
+	__u32 saddr[4];
 	__u32 daddr[4];
 	__u8 ipv6;
 	__u8 tos;		/* IPv4 TOS / IPv6 traffic class (for ECN) */

@@ -56,8 +56,15 @@ static __always_inline void sg_note_syn(const struct sg_pkt *p, __be16 sport, __
 	struct sg_flow_key k = {};
 	__u64 now = bpf_ktime_get_ns();
 
-	__builtin_memcpy(k.laddr, p->daddr, 16);
-	__builtin_memcpy(k.raddr, p->saddr, 16);
+	if (p->ipv6) {
+		__builtin_memcpy(k.laddr, p->daddr, 16);
+		__builtin_memcpy(k.raddr, p->saddr, 16);
+	} else {
+		/* only word 0 is set for IPv4 (see struct sg_pkt); the key's
+		 * other words must stay zero, as the tracer looks them up */
+		k.laddr[0] = p->daddr[0];
+		k.raddr[0] = p->saddr[0];
+	}
 	k.lport = bpf_ntohs(dport);
 	k.rport = bpf_ntohs(sport);
 	k.family = p->ipv6 ? AF_INET6 : AF_INET;

@@ -62,6 +62,7 @@ echo "attacker spoofing $LAB_SPOOF4) over veth; attacker pinned to CPU $LAB_GEN_
 echo "Attack: $(rate_txt); $LAB_CLIENTS legitimate clients connect in a loop (1 s connect timeout)."
 lab_setup "$LAB_OUT" || { echo "${R}demo: cannot set up the lab${N}" >&2; exit 1; }
 sg_on_exit 'lab_stop $HIST_PID'
+PIN_DIR=$(sg_def_pin_dir)
 
 # run_step NAME FLOOD SECS: one flood with the live view chosen by the caller
 run_step() {
@@ -138,10 +139,9 @@ echo "  (a 2-core VM shared with other work: expect some noise; 'make bench' rep
 echo
 _sg_run_cleanups
 left=$(ip netns list | grep -c "^${SG_NS_PREFIX}[sc]\b" || true)
-pins=$(ls -d /sys/fs/bpf/synguard/netns-*/"$IF_S" 2>/dev/null | while read -r d; do
-	[ -e "$d" ] && echo "$d"; done | wc -l)
-if [ "$left" = 0 ]; then
+if [ "$left" = 0 ] && [ ! -e "$PIN_DIR" ]; then
 	echo "Cleaned up: namespaces deleted (with them the veth and its XDP/tc programs), synguard unprotected, pins removed."
 else
-	echo "${R}demo: $left namespace(s) ${SG_NS_PREFIX}* still present${N}" >&2; exit 1
+	echo "${R}demo: left behind: $left namespace(s) ${SG_NS_PREFIX}*; pins: $(ls -d "$PIN_DIR" 2>/dev/null)${N}" >&2
+	exit 1
 fi
