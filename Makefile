@@ -62,7 +62,12 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 
-$(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUT)/user
+# `CMD --help` texts come from the man page source: one source for both
+$(OUT)/help_text.h: docs/synguard.8.md scripts/gen_help.py | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)python3 scripts/gen_help.py $< $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) $(OUT)/help_text.h | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

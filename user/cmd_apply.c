@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "conffile.h"
 #include "json.h"
@@ -23,37 +24,6 @@ struct apply_opts {
 	const char *config;
 	bool check;
 };
-
-static void usage(FILE *f, bool un)
-{
-	if (un)
-		fprintf(f,
-			"Usage: synguard unapply [-c FILE] [-j] [-p]\n\n"
-			"Unprotect every interface listed in the configuration file (the boot\n"
-			"unit's ExecStop). Interfaces that are not protected (or gone) are fine.\n\n");
-	else
-		fprintf(f,
-			"Usage: synguard apply [-c FILE] [--check] [-j] [-p]\n\n"
-			"Protect every interface listed in the configuration file, as 'synguard\n"
-			"protect' with the options of its section (an interface protected already\n"
-			"is updated in place). The whole file is checked first: a bad file changes\n"
-			"nothing. Every interface is tried; the exit code is the first failure's.\n\n"
-			"      --check          only check the file and print the protect commands\n"
-			"                       (no privileges needed)\n");
-	fprintf(f,
-		"  -c, --config FILE    configuration file (default %s)\n"
-		"  -j, --json           JSON output\n"
-		"  -p, --pretty         indented JSON output\n"
-		"  -h, --help           this help\n\n"
-		"File format (see synguard.conf.example):\n"
-		"  [eth0]\n"
-		"  ports = 80,443\n"
-		"  mode = native            # or skb\n"
-		"  ttl = 64\n"
-		"  key-file = /etc/synguard.key\n"
-		"  force = no\n"
-		"  enable-syncookies = no\n", SG_CONF_DEFAULT_PATH);
-}
 
 static int parse_args(int argc, char **argv, bool un, struct apply_opts *o)
 {
@@ -66,7 +36,7 @@ static int parse_args(int argc, char **argv, bool un, struct apply_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, err;
 
 	memset(o, 0, sizeof(*o));
 	o->config = SG_CONF_DEFAULT_PATH;
@@ -78,34 +48,19 @@ static int parse_args(int argc, char **argv, bool un, struct apply_opts *o)
 			o->config = optarg;
 			break;
 		case O_CHECK:
-			if (un)
-				goto bad;
+			if (un)		/* not an unapply option */
+				return sg_cli_opt("unapply", '?', argv);
 			o->check = true;
 			break;
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout, un);
-			return -1;
-		case ':':
-			sg_err("option '%s' needs a value", argv[optind - 1]);
-			usage(stderr, un);
-			return SG_EXIT_USAGE;
 		default:
-			goto bad;
+			if ((err = sg_cli_opt(un ? "unapply" : "apply", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind < argc)
 		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	return 0;
-bad:
-	sg_err("unknown option '%s'", argv[optind - 1]);
-	usage(stderr, un);
-	return SG_EXIT_USAGE;
 }
 
 /* Run a command with its stdout captured (its JSON goes into ours). *out is

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "conffile.h"
 #include "defense_maps.h"
@@ -53,30 +54,6 @@ struct mstate {
 	bool conf_warned;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: synguard metrics [-l ADDR:PORT] [-c FILE] [--port P] [--buckets-per-octave N]\n"
-		"                        [--no-tracer] [--no-xdp] [-j] [-p]\n\n"
-		"Serve Prometheus metrics over HTTP until SIGINT/SIGTERM: the defense counters\n"
-		"and state of every protected interface of this network namespace (read from\n"
-		"the attached programs' maps; protect need not be running), and per-port TCP\n"
-		"handshake latency histograms from the tracer, which runs while this does.\n"
-		"Paths: /metrics, / (index). See docs/metrics.md for every metric.\n\n"
-		"  -l, --listen ADDR:PORT     where to listen (default %s; [::1]:PORT for IPv6,\n"
-		"                             :PORT for every address, port 0 for any free one)\n"
-		"  -c, --config FILE          report interfaces listed in FILE (synguard.conf)\n"
-		"                             that are not protected as synguard_protected 0\n"
-		"      --port P               trace only connections of service port P\n"
-		"      --buckets-per-octave N histogram buckets per power of two: 1, 2, 4, 8\n"
-		"                             or 16 (default %d)\n"
-		"      --no-tracer            defense metrics only (no tracer programs)\n"
-		"      --no-xdp               ignore synguard's XDP SYN arrival times\n"
-		"  -j, --json                 JSON status lines (ready, stopped) on stdout\n"
-		"  -p, --pretty               indented JSON\n"
-		"  -h, --help                 this help\n", DEFAULT_LISTEN, DEFAULT_PER_OCTAVE);
-}
-
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
 	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP };
@@ -95,7 +72,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	struct mf_bounds probe;
 	char *end;
 	long v;
-	int c;
+	int c, err;
 
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
@@ -132,23 +109,10 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		case O_NO_XDP:
 			o->no_xdp = true;
 			break;
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			sg_err("option '%s' needs a value", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
 		default:
-			sg_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			if ((err = sg_cli_opt("metrics", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind < argc)

@@ -16,6 +16,7 @@
 
 #include "attach.h"
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
@@ -55,25 +56,6 @@ struct undo {
 	char pin_dir[PATH_MAX];
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: synguard protect IFACE --ports LIST [-m native|skb] [--ttl N]\n"
-		"                        [--key-file FILE] [--force] [--enable-syncookies] [-j] [-p]\n\n"
-		"Answer SYNs to the listed TCP ports on IFACE with SYN cookies from XDP and\n"
-		"hand valid cookie ACKs to the listener. Running it again on a protected\n"
-		"interface updates ports, TTL (and key with --key-file) in place.\n\n"
-		"  -P, --ports LIST       ports and ranges, e.g. 80,443,8000-8010 (required)\n"
-		"  -m, --mode MODE        XDP mode: native (default, driver) or skb (generic)\n"
-		"  -t, --ttl N            TTL / hop limit of our SYN-ACKs, 1..255 (default %d)\n"
-		"  -k, --key-file FILE    cookie key: exactly 32 hex digits (default: random)\n"
-		"  -f, --force            replace another XDP program attached to IFACE\n"
-		"      --enable-syncookies  set net.ipv4.tcp_syncookies=1 if it is 0\n"
-		"  -j, --json             JSON output\n"
-		"  -p, --pretty           indented JSON output\n"
-		"  -h, --help             this help\n", DEFAULT_TTL);
-}
-
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
 	enum { OPT_SYNCOOKIES = 256 };
@@ -91,7 +73,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	};
 	char *end;
 	long v;
-	int c;
+	int c, err;
 
 	memset(o, 0, sizeof(*o));
 	o->mode = SG_MODE_NATIVE;
@@ -124,28 +106,15 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		case OPT_SYNCOOKIES:
 			o->enable_syncookies = true;
 			break;
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			sg_err("option '%s' needs a value", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
 		default:
-			sg_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			if ((err = sg_cli_opt("protect", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind >= argc) {
 		sg_err("missing interface name");
-		usage(stderr);
+		sg_usage(stderr, "protect");
 		return SG_EXIT_USAGE;
 	}
 	o->ifname = argv[optind++];

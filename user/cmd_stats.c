@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
@@ -20,20 +21,6 @@ struct stats_opts {
 	double interval;	/* seconds, 0 = print totals once */
 	long count;		/* intervals to print, 0 = until a signal */
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: synguard stats [IFACE] [-j] [-p] [-i SECONDS [-c COUNT]]\n\n"
-		"Show synguard's counters (summed over CPUs) for IFACE or every protected\n"
-		"interface of this network namespace. With --interval, print per-second\n"
-		"rates every SECONDS until COUNT intervals passed or SIGINT/SIGTERM.\n\n"
-		"  -i, --interval S   print rates every S seconds (may be fractional)\n"
-		"  -c, --count N      stop after N intervals (needs --interval)\n"
-		"  -j, --json         JSON output (with --interval: one object per line)\n"
-		"  -p, --pretty       indented JSON output\n"
-		"  -h, --help         this help\n");
-}
 
 static int parse_args(int argc, char **argv, struct stats_opts *o)
 {
@@ -47,7 +34,7 @@ static int parse_args(int argc, char **argv, struct stats_opts *o)
 	};
 	bool count_given = false;
 	char *end;
-	int c;
+	int c, err;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -70,23 +57,10 @@ static int parse_args(int argc, char **argv, struct stats_opts *o)
 					       "integer", optarg);
 			count_given = true;
 			break;
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			sg_err("option '%s' needs a value", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
 		default:
-			sg_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			if ((err = sg_cli_opt("stats", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind < argc)

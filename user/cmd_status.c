@@ -12,23 +12,12 @@
 
 #include "attach.h"
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
 #include "pins.h"
 #include "ports.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: synguard status [IFACE] [-j] [-p]\n\n"
-		"Show the interfaces synguard protects in this network namespace: ports,\n"
-		"XDP mode, since when, TTL, program ids and pin directory. With IFACE, exit\n"
-		"with 0 if it is protected and 3 if not.\n\n"
-		"  -j, --json     JSON output\n"
-		"  -p, --pretty   indented JSON output\n"
-		"  -h, --help     this help\n");
-}
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
@@ -38,26 +27,17 @@ static int parse_args(int argc, char **argv, const char **ifname)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, err;
 
 	*ifname = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
 		default:
-			sg_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			if ((err = sg_cli_opt("status", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind < argc)

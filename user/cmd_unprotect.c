@@ -13,21 +13,11 @@
 
 #include "attach.h"
 #include "commands.h"
+#include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
 #include "pins.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: synguard unprotect IFACE [-j] [-p]\n\n"
-		"Remove synguard from IFACE: its XDP program, its tc filter (and the clsact\n"
-		"qdisc if no other filter uses it) and its pins.\n\n"
-		"  -j, --json     JSON output\n"
-		"  -p, --pretty   indented JSON output\n"
-		"  -h, --help     this help\n");
-}
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
@@ -37,30 +27,21 @@ static int parse_args(int argc, char **argv, const char **ifname)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, err;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			sg_env.json = true;
-			break;
-		case 'p':
-			sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
 		default:
-			sg_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			if ((err = sg_cli_opt("unprotect", c, argv)))
+				return err;
+			break;
 		}
 	}
 	if (optind >= argc) {
 		sg_err("missing interface name");
-		usage(stderr);
+		sg_usage(stderr, "unprotect");
 		return SG_EXIT_USAGE;
 	}
 	*ifname = argv[optind++];

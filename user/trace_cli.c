@@ -7,41 +7,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "cli.h"
 #include "trace_cli.h"
-
-static void usage(FILE *f, bool hist)
-{
-	if (hist)
-		fprintf(f,
-			"Usage: synguard hist [-j] [-p] [--port P] [--interval S] [--duration S]\n\n"
-			"Live TCP handshake latency histograms per port, aggregated in the kernel:\n"
-			"client connect, server handshake, close phases, lifetime; plus failed\n"
-			"connects, SYN-ACK retransmits, half-open handshakes, resets.\n"
-			"Servers are keyed by local port, clients by remote port.\n\n"
-			"  -j, --json        one JSON object per report\n"
-			"  -p, --pretty      indented JSON\n"
-			"  --port P          only connections to/from service port P\n"
-			"  --interval S      report every S seconds (the interval's counts);\n"
-			"                    default: one cumulative report at the end\n"
-			"  --duration S      stop after S seconds (default: SIGINT/SIGTERM)\n"
-			"  --no-xdp          ignore synguard's XDP SYN arrival times\n"
-			"  -h, --help        this help\n");
-	else
-		fprintf(f,
-			"Usage: synguard trace [-j] [-p] [--port P] [--duration S] [--count N]\n\n"
-			"One line per completed TCP handshake, close or failure on this host,\n"
-			"with the state sequence and its latency.\n\n"
-			"  -j, --json        one JSON object per line\n"
-			"  -p, --pretty      indented JSON (one object per event, several lines each)\n"
-			"  --port P          only connections to/from service port P\n"
-			"  --duration S      stop after S seconds (default: SIGINT/SIGTERM)\n"
-			"  --count N         stop after N events\n"
-			"  --no-xdp          ignore synguard's XDP SYN arrival times\n"
-			"  -h, --help        this help\n");
-	fprintf(f,
-		"\nEvery report ends with the loss accounting: events dropped by a full ring\n"
-		"buffer, runs skipped by the kernel's recursion guard, sockets not tracked.\n");
-}
 
 static int parse_seconds(const char *opt, const char *s, double *out)
 {
@@ -79,17 +46,8 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 	c->json = sg_env.json;
 	optind = 1;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:jph", opts, NULL)) != -1) {
 		switch (o) {
-		case 'j':
-			c->json = true;
-			break;
-		case 'p':
-			c->json = sg_env.json = sg_env.pretty = true;
-			break;
-		case 'h':
-			usage(stdout, hist);
-			return -1;
 		case O_PORT:
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
@@ -124,20 +82,19 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 		case O_NOXDP:
 			c->no_xdp = true;
 			break;
-		case ':':
-			return sg_fail(SG_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			goto bad;
+			if ((err = sg_cli_opt(hist ? "hist" : "trace", o, argv)))
+				return err;
+			break;
 		}
 	}
+	c->json = sg_env.json;
 	if (optind < argc)
 		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s' (see 'synguard %s --help')",
 			       argv[optind], argv[0]);
 	return 0;
-bad:
-	sg_err("unknown option '%s'", argv[optind - 1]);
-	usage(stderr, hist);
-	return SG_EXIT_USAGE;
+bad:	/* an option of the other command */
+	return sg_cli_opt(hist ? "hist" : "trace", '?', argv);
 }
 
 __u64 trace_cli_loss_total(const struct tracer_accounting *a)

@@ -5,9 +5,10 @@
 # client-first and server-first closes, refused connects (RST), timed-out SYNs
 # (nftables drop), half-open handshakes (final ACK dropped), and the classic
 # tracepoint fallback. Counts and state sequences must match exactly.
-# Latency tolerance: the tracer's SYN_SENT->ESTABLISHED must lie within
-# [client - (0.3 ms + 20%), client + 0.05 ms] of the time the client measured
-# around connect() itself (which also includes the syscall's own overhead).
+# Latency tolerance: the tracer's SYN_SENT->ESTABLISHED must not exceed the
+# time the client measured around connect() + 0.05 ms, for every connection;
+# and the median tracer latency must be >= the median client latency minus
+# (0.3 ms + 20%) (the client's clock also counts its own scheduling delays).
 . "$(dirname "$0")/../lib/lib.sh"
 sg_require_root test_trace_states
 sg_mount_fs
@@ -73,13 +74,26 @@ if scen in ("success", "success6"):
         if len(p) == 2 and p[0].isdigit():
             meas[int(p[0])] = float(p[1])
     want(len(meas) == n, "client measured %d latencies" % len(meas))
+    # Upper bound per connection: the kernel's SYN_SENT->ESTABLISHED lies
+    # inside the client's connect() call. Lower bound on the medians: the
+    # client's own clock also counts its wake-up after the SYN-ACK, which on
+    # a loaded 2-CPU VM can add milliseconds to a single connect (seen:
+    # tracer 48 us, client 16.4 ms), so one descheduled client is not a
+    # tracer error, but a tracer that under-reports across the board is.
+    pairs = []
     for e in pick("client", "handshake"):
         m = meas.get(e["lport"])
         if m is None:
             bad.append("no client measurement for port %d" % e["lport"]); continue
         t = e["latency_us"]
-        if not (m - (300 + 0.2 * m) <= t <= m + 50):
-            bad.append("port %d: tracer %.1f us, client %.1f us" % (e["lport"], t, m))
+        pairs.append((t, m))
+        if t > m + 50:
+            bad.append("port %d: tracer %.1f us > client %.1f us + 50" % (e["lport"], t, m))
+    if pairs:
+        mt = sorted(t for t, _ in pairs)[len(pairs) // 2]
+        mm = sorted(m for _, m in pairs)[len(pairs) // 2]
+        if mt < mm - (300 + 0.2 * mm):
+            bad.append("median tracer %.1f us < median client %.1f us - (300 us + 20%%)" % (mt, mm))
 elif scen == "refused":
     n = int(args[0])
     fl = pick("client", "failed")
