@@ -47,3 +47,21 @@ int sg_cli_opt(const char *cmd, int c, char **argv)
 	sg_usage(stderr, cmd);
 	return SG_EXIT_USAGE;
 }
+
+int sg_cli_parse_common(const char *cmd, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, err;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1)
+		if ((err = sg_cli_opt(cmd, c, argv)))
+			return err;
+	return 0;
+}

@@ -19,6 +19,10 @@
  * with the usage. */
 int sg_cli_opt(const char *cmd, int c, char **argv);
 
+/* Parse the options of a command that takes only the shared ones (-j, -p,
+ * -h). 0: parsed, optind is at the first operand; else as sg_cli_opt(). */
+int sg_cli_parse_common(const char *cmd, int argc, char **argv);
+
 /* The help text of cmd (from the man page source), or NULL. */
 const char *sg_help_text(const char *cmd);
 

@@ -21,25 +21,11 @@
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err;
+	int err = sg_cli_parse_common("status", argc, argv);
 
+	if (err)
+		return err;
 	*ifname = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1) {
-		switch (c) {
-		default:
-			if ((err = sg_cli_opt("status", c, argv)))
-				return err;
-			break;
-		}
-	}
 	if (optind < argc)
 		*ifname = argv[optind++];
 	if (optind < argc)

@@ -21,24 +21,10 @@
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err;
+	int err = sg_cli_parse_common("unprotect", argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jph", lopts, NULL)) != -1) {
-		switch (c) {
-		default:
-			if ((err = sg_cli_opt("unprotect", c, argv)))
-				return err;
-			break;
-		}
-	}
+	if (err)
+		return err;
 	if (optind >= argc) {
 		sg_err("missing interface name");
 		sg_usage(stderr, "unprotect");
