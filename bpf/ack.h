@@ -33,7 +33,13 @@ static __always_inline int sg_cookie_ack_check(void *data, void *data_end,
 
 	period = sg_cookie_claimed_period(cookie, sg_period_now(cfg, bpf_ktime_get_coarse_ns()));
 	data_bits = cookie & SG_COOKIE_DATA_MASK;
-	hash = sg_pkt_hash(cfg, p, sport, dport, isn, period, data_bits);
+	/* IPv4 inline here (the hottest validation path; only a few parse
+	 * states reach it, so the verifier copes), global function elsewhere */
+	if (p->ipv6)
+		hash = sg_pkt_hash(cfg, p, sport, dport, isn, period, data_bits);
+	else
+		hash = sg_cookie_hash4(cfg->key, p->saddr[0], p->daddr[0], sport,
+				       dport, isn, period, data_bits);
 #ifdef EXP_STOP_HASH
 	if (hash != 12345) return 0;
 #endif
