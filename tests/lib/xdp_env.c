@@ -404,3 +404,29 @@ int xenv_setup(struct xdp_env *e, const char *test)
 	}
 	return -1;
 }
+
+int xenv_flows_open(struct xenv_flows *f, const char *test, uint16_t port)
+{
+	static const char *const addr[2] = { "127.0.0.1", "::1" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		f->lfd[i] = xenv_listen(addr[i], port);
+		f->cfd[i] = f->lfd[i] < 0 ? -1 :
+			    xenv_connect(addr[i], port, f->lfd[i], &f->afd[i], &f->cport[i]);
+		if (f->cfd[i] < 0) {
+			SG_FAIL(test, "cannot open a listener and a connection on %s", addr[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void xenv_flows_close(struct xenv_flows *f)
+{
+	for (int i = 0; i < 2; i++) {
+		close(f->cfd[i]);
+		close(f->afd[i]);
+		close(f->lfd[i]);
+	}
+}

@@ -74,6 +74,16 @@ int xenv_listen_mss(const char *addr, uint16_t port, int maxseg);
  * accepted fd in *afd and the client's port in *cport. */
 int xenv_connect(const char *addr, uint16_t port, int lfd, int *afd, uint16_t *cport);
 
+/* A listener on 127.0.0.1:port and on [::1]:port, each with one established
+ * connection: what the lookups of most tests need ([0] IPv4, [1] IPv6). */
+struct xenv_flows {
+	int lfd[2], cfd[2], afd[2];
+	uint16_t cport[2];	/* the clients' ports */
+};
+/* 0, or -1 after printing FAIL <test>. */
+int xenv_flows_open(struct xenv_flows *f, const char *test, uint16_t port);
+void xenv_flows_close(struct xenv_flows *f);
+
 /* sysctls of the test's namespace, e.g. "net/ipv4/tcp_ecn" */
 int xenv_sysctl_get(const char *name, long *v);
 int xenv_sysctl_set(const char *name, long v);

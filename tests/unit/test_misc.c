@@ -118,20 +118,14 @@ static void per_family(struct xdp_env *e, bool v6, uint16_t est_port)
 int main(void)
 {
 	struct xdp_env e;
-	int rc = xenv_setup(&e, "misc"), l4, l6, c4, c6, a4, a6;
-	uint16_t p4, p6;
+	struct xenv_flows f;
+	int rc = xenv_setup(&e, "misc");
 	struct pkt_spec s;
 
 	if (rc >= 0)
 		return rc;
-	l4 = xenv_listen("127.0.0.1", PORT);
-	l6 = xenv_listen("::1", PORT);
-	c4 = l4 < 0 ? -1 : xenv_connect("127.0.0.1", PORT, l4, &a4, &p4);
-	c6 = l6 < 0 ? -1 : xenv_connect("::1", PORT, l6, &a6, &p6);
-	if (c4 < 0 || c6 < 0) {
-		SG_FAIL("misc", "cannot open sockets on lo");
+	if (xenv_flows_open(&f, "misc", PORT))
 		return 1;
-	}
 	xenv_protect(&e, PORT);
 	xenv_write_config(&e);
 
@@ -145,14 +139,9 @@ int main(void)
 	s.ethertype = 0x88cc;	/* LLDP */
 	xenv_expect(&e, "misc_lldp", &s, XDP_PASS, SG_CNT_PASS_NON_TCP, NULL);
 
-	per_family(&e, false, p4);
-	per_family(&e, true, p6);
-	close(c4);
-	close(c6);
-	close(a4);
-	close(a6);
-	close(l4);
-	close(l6);
+	per_family(&e, false, f.cport[0]);
+	per_family(&e, true, f.cport[1]);
+	xenv_flows_close(&f);
 	xenv_close(&e);
 	return sg_test_failures ? 1 : 0;
 }

@@ -77,25 +77,15 @@ static void frame(struct pkt_spec *s, const struct l2_variant *l2,
 int main(void)
 {
 	struct xdp_env e;
-	int rc = xenv_setup(&e, "parse"), lfd4, lfd6, cfd[2], afd[2];
-	uint16_t cport[2];
+	int rc = xenv_setup(&e, "parse");
+	struct xenv_flows f;
 	unsigned i, j;
 	char n[128];
 
 	if (rc >= 0)
 		return rc;
-	lfd4 = xenv_listen("127.0.0.1", PORT);
-	lfd6 = xenv_listen("::1", PORT);
-	if (lfd4 < 0 || lfd6 < 0) {
-		SG_FAIL("parse", "cannot open listeners");
+	if (xenv_flows_open(&f, "parse", PORT))
 		return 1;
-	}
-	cfd[0] = xenv_connect("127.0.0.1", PORT, lfd4, &afd[0], &cport[0]);
-	cfd[1] = xenv_connect("::1", PORT, lfd6, &afd[1], &cport[1]);
-	if (cfd[0] < 0 || cfd[1] < 0) {
-		SG_FAIL("parse", "cannot connect over lo");
-		return 1;
-	}
 	xenv_protect(&e, PORT);
 	xenv_write_config(&e);
 
@@ -114,7 +104,7 @@ int main(void)
 
 			/* ACK on the real connection: established, untouched */
 			frame(&s, &l2v[i], &l3v[j]);
-			s.sport = cport[l3v[j].v6];
+			s.sport = f.cport[l3v[j].v6];
 			s.seq = 5;
 			s.ack = 6;
 			s.flags = PKT_ACK;
@@ -131,12 +121,7 @@ int main(void)
 			}
 		}
 	}
-	close(cfd[0]);
-	close(cfd[1]);
-	close(afd[0]);
-	close(afd[1]);
-	close(lfd4);
-	close(lfd6);
+	xenv_flows_close(&f);
 	xenv_close(&e);
 	return sg_test_failures ? 1 : 0;
 }
