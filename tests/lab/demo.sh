@@ -4,7 +4,7 @@
 #
 # Two network namespaces joined by veth: a server (sg_server on port 8080)
 # and a client side with legitimate clients (sg_client, connecting again and
-# again, 1 s connect timeout) and an attacker (sg_flood: spoofed SYNs, then
+# again, 3 s connect timeout: one SYN retransmission) and an attacker (sg_flood: spoofed SYNs, then
 # ACKs with random cookies) pinned to its own CPU.
 #   phase 1: without synguard; the kernel defends itself with its own SYN
 #            cookies (net.ipv4.tcp_syncookies=1, as on a stock host)
@@ -59,7 +59,7 @@ rate_txt() { [ "$LAB_RATE" = 0 ] && echo "as fast as it goes" || echo "$((LAB_RA
 say "synguard demo: a SYN flood against a TCP server, without and with synguard"
 echo "Lab: namespaces ${SG_NS_PREFIX}s (server 10.77.0.1:$LAB_PORT) and ${SG_NS_PREFIX}c (clients 10.77.0.2,"
 echo "attacker spoofing $LAB_SPOOF4) over veth; attacker pinned to CPU $LAB_GEN_CPU, clients to CPU $LAB_CLI_CPU."
-echo "Attack: $(rate_txt); $LAB_CLIENTS legitimate clients connect in a loop (1 s connect timeout)."
+echo "Attack: $(rate_txt); $LAB_CLIENTS legitimate clients connect in a loop (${LAB_CONNECT_TIMEOUT} s connect timeout)."
 lab_setup "$LAB_OUT" || { echo "${R}demo: cannot set up the lab${N}" >&2; exit 1; }
 sg_on_exit 'lab_stop $HIST_PID'
 PIN_DIR=$(sg_def_pin_dir)
@@ -125,6 +125,7 @@ for f in syn $([ $ACK = 1 ] && echo ack); do
 	row "$([ $f = syn ] && echo "answered (SYN-ACKs/s)" || echo "refused (ACKs/s)")" '.answered_pps | round' $f
 	row "legit clients ok" '"\(.legit.ok // 0)/\(.legit.attempted // 0)"' $f
 	row "legit success" '"\(.legit_success_pct // 0 | . * 100 | floor / 100)%"' $f
+	row "  within 1 s" '"\(.legit_within_1s_pct // 0 | . * 100 | floor / 100)%"' $f
 	row "connect p50 / p99 (ms)" '"\((.legit.connect_p50_us // 0) / 1000 | . * 100 | round / 100) / \((.legit.connect_p99_us // 0) / 1000 | . * 100 | round / 100)"' $f
 	row "server-side CPU (% of a core)" '.cpu.attributed_s / .seconds * 100 | round' $f
 	row "handled per server CPU-second" '.answered_per_cpu_s // 0 | round' $f
