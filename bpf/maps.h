@@ -21,12 +21,13 @@ struct {
 	__type(value, struct sg_stats);
 } sg_stats SEC(".maps");
 
-/* SYN arrival times for the tracer, written only while it asks for them. */
+/* SYN arrival times for the tracer, written only while it asks for them
+ * (see struct sg_synts_slot). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SG_SYNTS_ENTRIES);
-	__type(key, struct sg_flow_key);
-	__type(value, __u64);
+	__type(key, __u32);
+	__type(value, struct sg_synts_slot);
 } sg_synts SEC(".maps");
 
 static __always_inline struct sg_config *sg_get_config(void)

@@ -55,6 +55,8 @@ static __always_inline void sg_note_syn(const struct sg_pkt *p, __be16 sport, __
 {
 	struct sg_flow_key k = {};
 	__u64 now = bpf_ktime_get_ns();
+	struct sg_synts_slot *sl;
+	__u32 slot;
 
 	if (p->ipv6) {
 		__builtin_memcpy(k.laddr, p->daddr, 16);
@@ -68,7 +70,12 @@ static __always_inline void sg_note_syn(const struct sg_pkt *p, __be16 sport, __
 	k.lport = bpf_ntohs(dport);
 	k.rport = bpf_ntohs(sport);
 	k.family = p->ipv6 ? AF_INET6 : AF_INET;
-	bpf_map_update_elem(&sg_synts, &k, &now, BPF_ANY);
+	slot = sg_flow_slot(&k);
+	sl = bpf_map_lookup_elem(&sg_synts, &slot);
+	if (sl) {
+		sl->key = k;
+		sl->ts = now;
+	}
 }
 
 /*

@@ -105,10 +105,10 @@ struct {
 /* Same definition as synguard.bpf.c's map: user space replaces it with the
  * live one of a protected interface (bpf_map__reuse_fd), else shrinks it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SG_SYNTS_ENTRIES);
-	__type(key, struct sg_flow_key);
-	__type(value, __u64);
+	__type(key, __u32);
+	__type(value, struct sg_synts_slot);
 } sg_synts SEC(".maps");
 
 static __always_inline void loss(enum tt_loss_id id)
@@ -327,7 +327,7 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 {
 	struct tt_event t = {};
 	__u32 retrans;
-	__u64 *syn, arrival = 0;
+	__u64 *syn = NULL, arrival = 0;
 
 	s->est = s->n - 1;
 	retrans = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
@@ -347,7 +347,16 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 		/* a handshake that needed SYN-ACK retransmits is no longer half-open */
 		if (retrans)
 			bpf_map_delete_elem(&tt_halfopen, &t.ts_ns);
-		syn = have_synts ? bpf_map_lookup_elem(&sg_synts, &t.ts_ns) : NULL;
+		if (have_synts) {
+			struct sg_flow_key *fk = (struct sg_flow_key *)&t.ts_ns;
+			__u32 slot = sg_flow_slot(fk);
+			struct sg_synts_slot *sl = bpf_map_lookup_elem(&sg_synts, &slot);
+
+			/* the slot may hold another flow's SYN (a later one
+			 * that mapped to it): only ours counts */
+			if (sl && sg_flow_key_eq(&sl->key, fk))
+				syn = &sl->ts;
+		}
 		if (syn)
 			arrival = *syn & ~TT_SYNTS_CONSUMED;
 		/* older than a cookie can live: a stale entry of an earlier

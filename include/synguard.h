@@ -178,8 +178,12 @@ struct sg_meta {
 #define SG_META_TS		(1U << 1)
 #define SG_META_ECN		(1U << 2)
 
-/* ---- SYN arrival times for the tracer (map sg_synts, LRU_HASH) ----
- * Written by XDP only while SG_CFG_TRACE_SYN is set. */
+/* ---- SYN arrival times for the tracer (map sg_synts) ----
+ * An ARRAY of slots, direct-mapped by sg_flow_slot() and written by XDP only
+ * while SG_CFG_TRACE_SYN is set. A later SYN that maps to the same slot
+ * overwrites it, as an LRU would evict under a flood, but the write is two
+ * plain stores: an LRU hash update cost the SYN path ~175-250 ns more, which
+ * made watching a flood with `hist` expensive. */
 struct sg_flow_key {
 	__u32 laddr[4];		/* local (server) address, network order; IPv4 in [0] */
 	__u32 raddr[4];		/* remote (client) address */
@@ -188,6 +192,38 @@ struct sg_flow_key {
 	__u16 family;		/* AF_INET or AF_INET6 */
 	__u16 pad;
 };
-#define SG_SYNTS_ENTRIES	65536
+
+struct sg_synts_slot {
+	struct sg_flow_key key;
+	__u64 ts;		/* bpf_ktime_get_ns() of the SYN; 0: empty */
+};
+
+#define SG_SYNTS_ENTRIES	65536	/* a power of two */
+
+/* The slot of a flow: a multiply-xorshift mix of the key's 32-bit words (the
+ * key sits 4-aligned on BPF stacks, where 8-byte loads must be aligned). */
+static __always_inline __u32 sg_flow_slot(const struct sg_flow_key *k)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+
+#define SG_MIX(w) do { h ^= (w); h *= 0xff51afd7ed558ccdULL; h ^= h >> 32; } while (0)
+	SG_MIX((__u64)k->laddr[0] | ((__u64)k->laddr[1] << 32));
+	SG_MIX((__u64)k->laddr[2] | ((__u64)k->laddr[3] << 32));
+	SG_MIX((__u64)k->raddr[0] | ((__u64)k->raddr[1] << 32));
+	SG_MIX((__u64)k->raddr[2] | ((__u64)k->raddr[3] << 32));
+	SG_MIX((__u64)k->lport | ((__u64)k->rport << 16) | ((__u64)k->family << 32));
+#undef SG_MIX
+	return (__u32)(h >> 16) & (SG_SYNTS_ENTRIES - 1);
+}
+
+static __always_inline int sg_flow_key_eq(const struct sg_flow_key *a,
+					  const struct sg_flow_key *b)
+{
+	return a->laddr[0] == b->laddr[0] && a->laddr[1] == b->laddr[1] &&
+	       a->laddr[2] == b->laddr[2] && a->laddr[3] == b->laddr[3] &&
+	       a->raddr[0] == b->raddr[0] && a->raddr[1] == b->raddr[1] &&
+	       a->raddr[2] == b->raddr[2] && a->raddr[3] == b->raddr[3] &&
+	       a->lport == b->lport && a->rport == b->rport && a->family == b->family;
+}
 
 #endif /* SYNGUARD_H */

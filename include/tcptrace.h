@@ -227,8 +227,9 @@ struct tt_loss {
  * synguard's XDP writes bpf_ktime_get_ns() (always < 2^63) when a SYN
  * arrives. A tracer that matched an arrival to an ESTABLISHED socket sets
  * TT_SYNTS_CONSUMED instead of deleting the entry: another tracer reading the
- * same map sees the same ESTABLISHED and needs the arrival too. User space
- * (tracer_read) sweeps consumed entries; the LRU recycles the rest. */
+ * same map sees the same ESTABLISHED and needs the arrival too. Slots are
+ * recycled by later SYNs; user space (tracer_read) marks expired ones
+ * consumed so that they are counted once. */
 #define TT_SYNTS_CONSUMED	(1ULL << 63)
 /* An arrival older than a cookie's longest life (2 periods of
  * 2^SG_COOKIE_PERIOD_SHIFT ns, ~137 s) can no longer complete. */

@@ -67,7 +67,7 @@ static int open_maps(struct sg_defense *d)
 			want = sizeof(struct sg_stats);
 		} else if (!strcmp(mi.name, "sg_synts")) {
 			slot = &d->synts_fd;
-			want = sizeof(__u64);
+			want = sizeof(struct sg_synts_slot);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

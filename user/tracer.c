@@ -16,9 +16,6 @@
 /* A cookie SYN-ACK from XDP is never retransmitted: an arrival not consumed
  * after this long is a half-open handshake. */
 #define XDP_HALFOPEN_AFTER_NS	1000000000ULL
-/* A consumed arrival is kept this long for other tracers reading the map
- * (they see the same ESTABLISHED within microseconds), then swept. */
-#define XDP_CONSUMED_KEEP_NS	2000000000ULL
 
 struct tracer {
 	struct tcptrace *skel;
@@ -383,6 +380,49 @@ static void halfopen_add(struct tracer_snapshot *s, int *hcap, int *ccap, __u16 
 		c->c[TT_UC_HALFOPEN]++;
 }
 
+/* XDP SYN arrivals that no ESTABLISHED consumed: half-open after a second
+ * (a cookie SYN-ACK is never retransmitted), expired after a cookie's life.
+ * The slot array is read in batches: one syscall per SCAN_BATCH slots. */
+#define SCAN_BATCH 4096
+
+static void scan_synts(struct tracer *t, struct tracer_snapshot *s, int *hcap, int *ccap,
+		       __u64 now)
+{
+	static __u32 keys[SCAN_BATCH];
+	static struct sg_synts_slot vals[SCAN_BATCH];
+	int fd = t->def[t->synts_idx].synts_fd;
+	__u32 out = 0, count, *in = NULL;
+	int err;
+
+	do {
+		count = SCAN_BATCH;
+		err = bpf_map_lookup_batch(fd, in, &out, keys, vals, &count, NULL);
+		if (err && errno != ENOENT)
+			return;
+		for (__u32 i = 0; i < count; i++) {
+			struct sg_synts_slot *sl = &vals[i];
+			__u64 ts = sl->ts;
+
+			if (!ts || (ts & TT_SYNTS_CONSUMED) || ts > now)
+				continue;
+			if (t->skel->rodata->tgt_port && sl->key.lport != t->skel->rodata->tgt_port)
+				continue;
+			if (now - ts > TT_SYNTS_MAX_AGE_NS) {
+				/* count it once: mark it consumed. A SYN that
+				 * took the slot since we read it would lose its
+				 * arrival (its handshake falls back to the
+				 * SYN-ACK RTT): a window of microseconds. */
+				sl->ts |= TT_SYNTS_CONSUMED;
+				bpf_map_update_elem(fd, &keys[i], sl, BPF_EXIST);
+				add_expired(t, sl->key.lport);
+			} else if (now - ts > XDP_HALFOPEN_AFTER_NS) {
+				halfopen_add(s, hcap, ccap, sl->key.lport, now - ts);
+			}
+		}
+		in = &out;
+	} while (!err);
+}
+
 /* Live half-open handshakes: request sockets that retransmitted their
  * SYN-ACK, and XDP SYN arrivals that no ESTABLISHED consumed. */
 static void scan_halfopen(struct tracer *t, struct tracer_snapshot *s, int *hcap, int *ccap)
@@ -391,7 +431,6 @@ static void scan_halfopen(struct tracer *t, struct tracer_snapshot *s, int *hcap
 	__u64 now = sg_now_mono_ns();
 	struct tt_halfopen h;
 	int fd = bpf_map__fd(t->skel->maps.tt_halfopen);
-	__u64 ts;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		k = next;
@@ -413,32 +452,7 @@ static void scan_halfopen(struct tracer *t, struct tracer_snapshot *s, int *hcap
 	}
 	if (t->synts_idx < 0 || !t->skel->rodata->have_synts)
 		return;
-	fd = t->def[t->synts_idx].synts_fd;
-	prev = NULL;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &ts))
-			continue;
-		if (ts & TT_SYNTS_CONSUMED) {
-			/* the handshake completed: keep it a moment for other
-			 * tracers, then free the slot */
-			ts &= ~TT_SYNTS_CONSUMED;
-			if (ts < now && now - ts > XDP_CONSUMED_KEEP_NS)
-				bpf_map_delete_elem(fd, &k);
-			continue;
-		}
-		if (!ts || ts > now)
-			continue;
-		if (t->skel->rodata->tgt_port && k.lport != t->skel->rodata->tgt_port)
-			continue;
-		if (now - ts > TT_SYNTS_MAX_AGE_NS) {
-			bpf_map_delete_elem(fd, &k);
-			add_expired(t, k.lport);
-		} else if (now - ts > XDP_HALFOPEN_AFTER_NS) {
-			halfopen_add(s, hcap, ccap, k.lport, now - ts);
-		}
-	}
+	scan_synts(t, s, hcap, ccap, now);
 }
 
 int tracer_read(struct tracer *t, struct tracer_snapshot *s)

@@ -167,6 +167,10 @@ int main(int argc, char **argv)
 	/* early in a period: a cookie stays valid for more than a minute */
 	xenv_set_clock(&e, 1000000000ULL);
 	xenv_protect(&e, PORT);
+	/* SG_BENCH_TRACE_SYN=1: measure with a tracer's SYN arrival recording on
+	 * (what `synguard trace/hist` switch on while they run) */
+	if (getenv("SG_BENCH_TRACE_SYN") && *getenv("SG_BENCH_TRACE_SYN"))
+		e.cfg.flags |= SG_CFG_TRACE_SYN;
 	xenv_write_config(&e);
 	lfd = xenv_listen("127.0.0.1", PORT);
 	cfd = lfd < 0 ? -1 : xenv_connect("127.0.0.1", PORT, lfd, &afd, &cport);
