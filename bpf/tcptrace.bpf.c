@@ -30,6 +30,11 @@ const volatile __u16 tgt_port;		/* 0 = all ports */
 const volatile __u8 emit_events;	/* `trace`: fill the ring buffer */
 const volatile __u8 do_hist;		/* `hist`: fill histograms and counters */
 const volatile __u8 have_synts;		/* sg_synts is synguard's live map */
+/* Ports synguard protects (the union over the interfaces sharing sg_synts):
+ * their children come from cookies, whose SYN-ACK RTT sample means nothing
+ * (the kernel continues the TS clock from our TSval), so without an XDP
+ * arrival they have no usable latency. */
+const volatile __u64 sg_prot_ports[SG_PORT_WORDS];
 const volatile __u32 wakeup_bytes = TT_RINGBUF_BYTES / 8;
 
 /* What we remember of one socket between its transitions. */
@@ -375,6 +380,11 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 			 * took as the child's first RTT sample (srtt_us is <<3). */
 			__u32 srtt = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
 
+			/* a synguard cookie child whose arrival a later SYN
+			 * overwrote (or that arrived before we started) */
+			if (have_synts && (sg_prot_ports[(s->port >> 6) & (SG_PORT_WORDS - 1)] >>
+					   (s->port & 63)) & 1)
+				srtt = 0;
 			if (srtt) {
 				s->hs_ns = (__u64)srtt * 1000;
 				s->basis = TT_BASIS_SYNACK_RTT;

@@ -135,6 +135,18 @@ static int load(struct tracer *t, const struct tracer_opts *o, bool classic)
 	if (!o->events)	/* the ring buffer's size is committed memory */
 		bpf_map__set_max_entries(s->maps.tt_events, 4096);
 	if (t->synts_idx >= 0) {
+		/* the ports whose children come from cookies: every config that
+		 * shares this arrival map */
+		for (int i = 0; i < t->ndef; i++) {
+			struct sg_config cfg;
+			__u32 zero = 0;
+
+			if (sg_map_id_of_fd(t->def[i].synts_fd) != t->synts_id ||
+			    bpf_map_lookup_elem(t->def[i].config_fd, &zero, &cfg))
+				continue;
+			for (int w = 0; w < SG_PORT_WORDS; w++)
+				s->rodata->sg_prot_ports[w] |= cfg.ports[w];
+		}
 		err = bpf_map__reuse_fd(s->maps.sg_synts, t->def[t->synts_idx].synts_fd);
 		if (err) {
 			sg_warn("cannot use the SYN arrivals of %s: %s",
@@ -595,7 +607,7 @@ static const struct {
 	[TT_M_CONNECT]		= { "connect", "client connect, SYN_SENT -> ESTABLISHED", NULL },
 	[TT_M_HANDSHAKE_SYN]	= { "handshake", "server handshake, SYN arrival (XDP) -> ESTABLISHED",
 				    "syn_arrival" },
-	[TT_M_HANDSHAKE_RTT]	= { "handshake", "server handshake, SYN-ACK RTT (kernel; XDP not attached)",
+	[TT_M_HANDSHAKE_RTT]	= { "handshake", "server handshake, SYN-ACK RTT (kernel path, no XDP arrival)",
 				    "synack_rtt" },
 	[TT_M_CONNECT_FAILED]	= { "connect_failed", "failed connect, SYN_SENT -> CLOSE", NULL },
 	[TT_M_CLOSE]		= { "close", "close, first FIN -> CLOSE", NULL },
