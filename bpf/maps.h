@@ -21,14 +21,8 @@ struct {
 	__type(value, struct sg_stats);
 } sg_stats SEC(".maps");
 
-/* SYN arrival times for the tracer, written only while it asks for them
- * (see struct sg_synts_slot). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SG_SYNTS_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct sg_synts_slot);
-} sg_synts SEC(".maps");
+/* SYN arrival times for the tracer, written only while it asks for them */
+#include "synts_map.h"
 
 static __always_inline struct sg_config *sg_get_config(void)
 {

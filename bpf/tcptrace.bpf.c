@@ -107,14 +107,9 @@ struct {
 	__uint(max_entries, TT_RINGBUF_BYTES);
 } tt_events SEC(".maps");
 
-/* Same definition as synguard.bpf.c's map: user space replaces it with the
- * live one of a protected interface (bpf_map__reuse_fd), else shrinks it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SG_SYNTS_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct sg_synts_slot);
-} sg_synts SEC(".maps");
+/* synguard's SYN arrivals: user space replaces this map with the live one
+ * of a protected interface (bpf_map__reuse_fd), else shrinks it. */
+#include "synts_map.h"
 
 static __always_inline void loss(enum tt_loss_id id)
 {

@@ -34,6 +34,11 @@ void sg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the message and return code, so that callers can `return sg_fail(...)`. */
 int sg_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Format an error message into err[errlen] (nothing if err is NULL): for
+ * parsers that report to their caller instead of printing. */
+void sg_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Install the libbpf print callback (quiet unless -v). */
 void sg_libbpf_init(void);
 

@@ -8,19 +8,9 @@
 #include <sys/random.h>
 
 #include "keyfile.h"
+#include "common.h"
 
 #define KEY_HEX_DIGITS 32
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int hexval(int c)
 {
@@ -53,13 +43,13 @@ int sg_key_parse(const char *text, __u64 key[2], char *err, size_t errlen)
 			continue;
 		v = hexval((unsigned char)*p);
 		if (v < 0) {
-			set_err(err, errlen,
+			sg_set_err(err, errlen,
 				"unexpected character '%c' (the key file must hold exactly %d hex digits)",
 				isprint((unsigned char)*p) ? *p : '?', KEY_HEX_DIGITS);
 			return -1;
 		}
 		if (ndigits >= KEY_HEX_DIGITS) {
-			set_err(err, errlen, "more than %d hex digits (the key is 128 bits)",
+			sg_set_err(err, errlen, "more than %d hex digits (the key is 128 bits)",
 				KEY_HEX_DIGITS);
 			return -1;
 		}
@@ -67,7 +57,7 @@ int sg_key_parse(const char *text, __u64 key[2], char *err, size_t errlen)
 		ndigits++;
 	}
 	if (ndigits != KEY_HEX_DIGITS) {
-		set_err(err, errlen, "%d hex digits, expected exactly %d (a 128-bit key)",
+		sg_set_err(err, errlen, "%d hex digits, expected exactly %d (a 128-bit key)",
 			ndigits, KEY_HEX_DIGITS);
 		return -1;
 	}
@@ -84,27 +74,27 @@ int sg_key_read_file(const char *path, __u64 key[2], char *err, size_t errlen)
 
 	f = fopen(path, "r");
 	if (!f) {
-		set_err(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		sg_set_err(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	/* A valid file is 32 digits plus a little whitespace: anything that
 	 * does not fit in buf is too long by construction. */
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	if (ferror(f)) {
-		set_err(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		sg_set_err(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
 		fclose(f);
 		return -1;
 	}
 	buf[n] = '\0';
 	if (!feof(f) || memchr(buf, '\0', n)) {
-		set_err(err, errlen, "key file %s: not a 32-hex-digit key (too long or binary)",
+		sg_set_err(err, errlen, "key file %s: not a 32-hex-digit key (too long or binary)",
 			path);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
 	if (sg_key_parse(buf, key, sub, sizeof(sub))) {
-		set_err(err, errlen, "key file %s: %s", path, sub);
+		sg_set_err(err, errlen, "key file %s: %s", path, sub);
 		return -1;
 	}
 	return 0;

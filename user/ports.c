@@ -8,17 +8,7 @@
 #include <string.h>
 
 #include "ports.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "common.h"
 
 /* One decimal port at *p (after optional blanks); advances *p past it. */
 static int parse_one(const char **p, const char *item, char *err, size_t errlen)
@@ -30,13 +20,13 @@ static int parse_one(const char **p, const char *item, char *err, size_t errlen)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (!isdigit((unsigned char)*s)) {
-		set_err(err, errlen, "bad port list item '%s': expected a port number", item);
+		sg_set_err(err, errlen, "bad port list item '%s': expected a port number", item);
 		return -1;
 	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || v < 1 || v > 65535) {
-		set_err(err, errlen, "bad port '%.*s' in '%s': ports are 1..65535",
+		sg_set_err(err, errlen, "bad port '%.*s' in '%s': ports are 1..65535",
 			(int)(end - s), s, item);
 		return -1;
 	}
@@ -52,7 +42,7 @@ int sg_ports_parse(const char *s, __u64 ports[SG_PORT_WORDS], char *err, size_t 
 
 	memset(ports, 0, sizeof(__u64) * SG_PORT_WORDS);
 	if (!s || !*s) {
-		set_err(err, errlen, "empty port list");
+		sg_set_err(err, errlen, "empty port list");
 		return -1;
 	}
 	for (const char *p = s;;) {
@@ -63,7 +53,7 @@ int sg_ports_parse(const char *s, __u64 ports[SG_PORT_WORDS], char *err, size_t 
 
 		/* Work on a copy of the item so messages quote exactly it. */
 		if (n >= sizeof(item)) {
-			set_err(err, errlen, "bad port list item '%.20s...': too long", p);
+			sg_set_err(err, errlen, "bad port list item '%.20s...': too long", p);
 			return -1;
 		}
 		memcpy(item, p, n);
@@ -78,12 +68,12 @@ int sg_ports_parse(const char *s, __u64 ports[SG_PORT_WORDS], char *err, size_t 
 			if (hi < 0)
 				return -1;
 			if (hi < lo) {
-				set_err(err, errlen, "bad port range '%s': start is above end", item);
+				sg_set_err(err, errlen, "bad port range '%s': start is above end", item);
 				return -1;
 			}
 		}
 		if (*q) {
-			set_err(err, errlen,
+			sg_set_err(err, errlen,
 				"bad port list item '%s': expected PORT or LOW-HIGH, separated by commas",
 				item);
 			return -1;
