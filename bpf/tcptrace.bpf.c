@@ -30,10 +30,9 @@ const volatile __u16 tgt_port;		/* 0 = all ports */
 const volatile __u8 emit_events;	/* `trace`: fill the ring buffer */
 const volatile __u8 do_hist;		/* `hist`: fill histograms and counters */
 const volatile __u8 have_synts;		/* sg_synts is synguard's live map */
-/* Ports synguard protects (the union over the interfaces sharing sg_synts):
- * their children come from cookies, whose SYN-ACK RTT sample means nothing
- * (the kernel continues the TS clock from our TSval), so without an XDP
- * arrival they have no usable latency. */
+/* Ports synguard protects (the union over this netns' protected
+ * interfaces): their children come from cookies, whose SYN-ACK RTT sample
+ * means nothing, so without an XDP arrival they have no usable latency. */
 const volatile __u64 sg_prot_ports[SG_PORT_WORDS];
 const volatile __u32 wakeup_bytes = TT_RINGBUF_BYTES / 8;
 
@@ -375,10 +374,14 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 			 * took as the child's first RTT sample (srtt_us is <<3). */
 			__u32 srtt = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
 
-			/* a synguard cookie child whose arrival a later SYN
-			 * overwrote (or that arrived before we started) */
-			if (have_synts && (sg_prot_ports[(s->port >> 6) & (SG_PORT_WORDS - 1)] >>
-					   (s->port & 63)) & 1)
+			/* A synguard cookie child (no XDP arrival: --no-xdp, a
+			 * later SYN took its slot, or it came before we started):
+			 * the kernel continues its TS clock from our TSval, so
+			 * its first RTT sample is always one tick (1 ms), not a
+			 * measure. (A port protected on one interface but
+			 * reached through an unprotected one lands here too.) */
+			if ((sg_prot_ports[(s->port >> 6) & (SG_PORT_WORDS - 1)] >>
+			     (s->port & 63)) & 1)
 				srtt = 0;
 			if (srtt) {
 				s->hs_ns = (__u64)srtt * 1000;

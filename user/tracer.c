@@ -51,7 +51,7 @@ static int on_rb(void *ctx, void *data, size_t len)
 
 /* Find synguard's protected interfaces and the SYN-arrival map they share
  * (protect makes every interface of a netns use one, synts_shared.h). */
-static void find_defense(struct tracer *t)
+static void find_defense(struct tracer *t, bool use_synts)
 {
 	int n, others;
 
@@ -62,6 +62,8 @@ static void find_defense(struct tracer *t)
 		return;
 	}
 	t->ndef = n;
+	if (!use_synts)		/* --no-xdp: the list only tells the protected ports */
+		return;
 	t->synts_idx = sg_synts_pick(t->def, n, &t->synts_id, &others);
 	if (t->synts_idx >= 0 && others > 0)
 		sg_warn("%d protected interface%s record%s SYN arrivals in a map of %s own "
@@ -134,19 +136,18 @@ static int load(struct tracer *t, const struct tracer_opts *o, bool classic)
 	s->rodata->have_synts = t->synts_idx >= 0;
 	if (!o->events)	/* the ring buffer's size is committed memory */
 		bpf_map__set_max_entries(s->maps.tt_events, 4096);
-	if (t->synts_idx >= 0) {
-		/* the ports whose children come from cookies: every config that
-		 * shares this arrival map */
-		for (int i = 0; i < t->ndef; i++) {
-			struct sg_config cfg;
-			__u32 zero = 0;
+	/* the ports whose children come from cookies (every protected
+	 * interface of this netns), with or without XDP arrivals */
+	for (int i = 0; i < t->ndef; i++) {
+		struct sg_config cfg;
+		__u32 zero = 0;
 
-			if (sg_map_id_of_fd(t->def[i].synts_fd) != t->synts_id ||
-			    bpf_map_lookup_elem(t->def[i].config_fd, &zero, &cfg))
-				continue;
-			for (int w = 0; w < SG_PORT_WORDS; w++)
-				s->rodata->sg_prot_ports[w] |= cfg.ports[w];
-		}
+		if (bpf_map_lookup_elem(t->def[i].config_fd, &zero, &cfg))
+			continue;
+		for (int w = 0; w < SG_PORT_WORDS; w++)
+			s->rodata->sg_prot_ports[w] |= cfg.ports[w];
+	}
+	if (t->synts_idx >= 0) {
 		err = bpf_map__reuse_fd(s->maps.sg_synts, t->def[t->synts_idx].synts_fd);
 		if (err) {
 			sg_warn("cannot use the SYN arrivals of %s: %s",
@@ -184,8 +185,7 @@ int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, stru
 	t->fn = fn;
 	t->ctx = ctx;
 	t->synts_idx = -1;
-	if (!o->no_xdp)
-		find_defense(t);
+	find_defense(t, !o->no_xdp);
 
 	err = classic ? -1 : load(t, o, false);
 	if (err) {
