@@ -155,8 +155,10 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
 		return drop(SG_CNT_DROP_COOKIE_INVALID);
 
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
-		/* driver without XDP metadata: tc validates by itself */
+	/* Without metadata (the driver refused it once, or `protect
+	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */
+	if ((cfg->flags & SG_CFG_META_BROKEN) ||
+	    bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
 		if (!(cfg->flags & SG_CFG_META_BROKEN))
 			__sync_fetch_and_or(&cfg->flags, SG_CFG_META_BROKEN);
 		sg_count(SG_CNT_TC_NO_META);

@@ -27,7 +27,8 @@
 /* sg_config.flags */
 #define SG_CFG_ACTIVE		(1U << 0)	/* configured by `protect` */
 #define SG_CFG_TRACE_SYN	(1U << 1)	/* a tracer wants SYN arrival times */
-#define SG_CFG_META_BROKEN	(1U << 2)	/* set by XDP: driver lacks XDP metadata */
+#define SG_CFG_META_BROKEN	(1U << 2)	/* no XDP metadata: set by XDP when the driver
+						 * refuses it, or by protect --no-xdp-meta */
 
 /* Cookie periods are 2^36 ns (~68.7 s); the current and the previous one are
  * accepted, so a cookie lives between 68.7 s and 137.4 s. */

@@ -40,6 +40,7 @@ struct protect_opts {
 	int ttl;
 	bool force;
 	bool enable_syncookies;
+	bool no_xdp_meta;
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -58,7 +59,7 @@ struct undo {
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256 };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -66,6 +67,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
+		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,6 +107,9 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_SYNCOOKIES:
 			o->enable_syncookies = true;
+			break;
+		case OPT_NO_META:
+			o->no_xdp_meta = true;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -327,6 +332,9 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	if (key)
 		memcpy(cfg.key, key, sizeof(cfg.key));
 	cfg.flags |= SG_CFG_ACTIVE;
+	/* only ever set here: XDP also sets it when the driver refuses */
+	if (o->no_xdp_meta)
+		cfg.flags |= SG_CFG_META_BROKEN;
 	fill_clock_fields(&cfg);
 	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
 		err = -errno;
@@ -452,7 +460,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
 	cfg.mode = o->mode;
-	cfg.flags = SG_CFG_ACTIVE;
+	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_META_BROKEN : 0);
 	if (key)
 		memcpy(cfg.key, key, sizeof(cfg.key));
 	else if ((err = sg_key_random(cfg.key)))
