@@ -267,4 +267,25 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 	return 0;
 }
 
+/* Scratch of the SYN path, per CPU: on the stack it pushed the call chain
+ * main -> SYN path -> plan -> hash past the 512-byte stack limit. */
+struct sg_syn_scratch {
+	struct sg_syn_in in;
+	struct sg_synack out;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_syn_scratch);
+} sg_scratch SEC(".maps");
+
+static __always_inline struct sg_syn_scratch *sg_get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sg_scratch, &zero);
+}
+
 #endif

@@ -430,3 +430,14 @@ void xenv_flows_close(struct xenv_flows *f)
 		close(f->lfd[i]);
 	}
 }
+
+void xenv_spec_lo(struct pkt_spec *s, bool v6, uint16_t sport, uint16_t dport)
+{
+	pkt_spec_init(s);
+	if (v6)
+		pkt_set_v6(s, "::1", "::1");
+	else
+		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
+	s->sport = sport;
+	s->dport = dport;
+}

@@ -74,6 +74,10 @@ int xenv_listen_mss(const char *addr, uint16_t port, int maxseg);
  * accepted fd in *afd and the client's port in *cport. */
 int xenv_connect(const char *addr, uint16_t port, int lfd, int *afd, uint16_t *cport);
 
+/* Start s as a TCP packet on loopback (127.0.0.1 or ::1 both ways), where
+ * the tests' sockets live, from sport to dport. */
+void xenv_spec_lo(struct pkt_spec *s, bool v6, uint16_t sport, uint16_t dport);
+
 /* A listener on 127.0.0.1:port and on [::1]:port, each with one established
  * connection: what the lookups of most tests need ([0] IPv4, [1] IPv6). */
 struct xenv_flows {

@@ -28,13 +28,7 @@ static char nbuf[128];
 
 static void tuple(struct pkt_spec *s, bool v6, uint16_t sport, uint16_t dport)
 {
-	pkt_spec_init(s);
-	if (v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
-	s->sport = sport;
-	s->dport = dport;
+	xenv_spec_lo(s, v6, sport, dport);
 }
 
 /* SYN from sport with ISN isn (TS on when tsval != 0); returns 0 and the

@@ -42,13 +42,7 @@ static const struct fcase cases[] = {
 
 static void frame(struct pkt_spec *s, bool v6, uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	pkt_spec_init(s);
-	if (v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
-	s->sport = sport;
-	s->dport = dport;
+	xenv_spec_lo(s, v6, sport, dport);
 	s->seq = 0x10000;
 	s->ack = (flags & PKT_ACK) ? 0x20000 : 0;
 	s->flags = flags;

@@ -19,13 +19,7 @@
 
 static void base(struct pkt_spec *s, bool v6, uint8_t flags)
 {
-	pkt_spec_init(s);
-	if (v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
-	s->sport = 45000;
-	s->dport = PORT;
+	xenv_spec_lo(s, v6, 45000, PORT);
 	s->seq = 77;
 	s->flags = flags;
 	if (flags & PKT_SYN)

@@ -58,11 +58,7 @@ static const struct l2_variant l2v[] = {
 static void frame(struct pkt_spec *s, const struct l2_variant *l2,
 		  const struct l3_variant *l3)
 {
-	pkt_spec_init(s);
-	if (l3->v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
+	xenv_spec_lo(s, l3->v6, 0, PORT);	/* the caller sets sport */
 	s->nvlan = l2->nvlan;
 	s->vlan_tpid[0] = l2->tpid[0];
 	s->vlan_tpid[1] = l2->tpid[1];
@@ -71,7 +67,6 @@ static void frame(struct pkt_spec *s, const struct l2_variant *l2,
 	s->ip4_optlen = l3->ip4_optlen;
 	s->next = l3->next;
 	memcpy(s->ext, l3->ext, sizeof(s->ext));
-	s->dport = PORT;
 }
 
 int main(void)

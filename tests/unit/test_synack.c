@@ -21,13 +21,7 @@
 
 static void syn(struct pkt_spec *s, bool v6, uint16_t dport)
 {
-	pkt_spec_init(s);
-	if (v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
-	s->sport = 40000;
-	s->dport = dport;
+	xenv_spec_lo(s, v6, 40000, dport);
 	s->seq = 0x11223344;
 	s->flags = PKT_SYN;
 	pkt_linux_syn_opts(s, v6 ? 1440 : 1460, 0x01020304);

@@ -83,13 +83,7 @@ static int sane_run(struct xdp_env *e, const uint8_t *f, int len, int hdrs, char
 
 static void spec(struct pkt_spec *s, bool v6, uint8_t flags)
 {
-	pkt_spec_init(s);
-	if (v6)
-		pkt_set_v6(s, "::1", "::1");
-	else
-		pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
-	s->sport = 46000;
-	s->dport = PORT;
+	xenv_spec_lo(s, v6, 46000, PORT);
 	s->seq = 1;
 	s->ack = (flags & PKT_ACK) ? 0x12345678 : 0;
 	s->flags = flags;
