@@ -17,7 +17,6 @@
 #include "ack.h"
 #include "handoff.h"
 
-
 static __always_inline int pass(enum sg_counter c)
 {
 	sg_count(c);
@@ -59,11 +58,12 @@ static __always_inline void sg_note_syn(const struct sg_pkt *p, __be16 sport, __
 }
 
 /*
- * The SYN and the ACK path are global functions: the verifier checks each
- * once, with the parsed packet as unknown input, instead of once for every
- * parse outcome (VLAN count x IPv6 extension chain x ...), which ran past its
- * 1M instruction budget. They cost a BPF-to-BPF call each, and they must
- * bound every offset they take from p again.
+ * The SYN path is a global function: the verifier checks it once, with the
+ * parsed packet as unknown input, instead of once for every parse outcome
+ * (VLAN count x IPv6 extension chain x ...), which ran past its 1M
+ * instruction budget. It costs a BPF-to-BPF call, and it must bound every
+ * offset it takes from p again. (The ACK path, with few branches once the
+ * hash of the SYN planner is out of the way, stays inline: see sg_ack_path.)
  */
 __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 {
