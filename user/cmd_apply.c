@@ -19,6 +19,7 @@
 #include "conffile.h"
 #include "json.h"
 #include "keyfile.h"
+#include "lock.h"
 
 struct apply_opts {
 	const char *config;
@@ -27,10 +28,11 @@ struct apply_opts {
 
 static int parse_args(int argc, char **argv, bool un, struct apply_opts *o)
 {
-	enum { O_CHECK = 256 };
+	enum { O_CHECK = 256, O_WAIT };
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, O_CHECK },
+		{ "wait", required_argument, NULL, O_WAIT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -51,6 +53,10 @@ static int parse_args(int argc, char **argv, bool un, struct apply_opts *o)
 			if (un)		/* not an unapply option */
 				return sg_cli_opt("unapply", '?', argv);
 			o->check = true;
+			break;
+		case O_WAIT:	/* per interface, by protect/unprotect (lock.h) */
+			if ((err = sg_lock_parse_wait(optarg)))
+				return err;
 			break;
 		default:
 			if ((err = sg_cli_opt(un ? "unapply" : "apply", c, argv)))

@@ -22,10 +22,13 @@
 #include "json.h"
 #include "keyfile.h"
 #include "kernel_support.h"
+#include "lock.h"
 #include "pins.h"
 #include "ports.h"
+#include "repair.h"
 #include "sysctl.h"
 #include "synts_shared.h"
+#include "testpoint.h"
 #include "synguard.skel.h"
 
 #define DEFAULT_TTL 64
@@ -55,11 +58,12 @@ struct undo {
 	int xdp_fd;
 	bool pinned;
 	char pin_dir[PATH_MAX];
+	struct sg_foreign foreign;	/* --force: the program to put back */
 };
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -68,6 +72,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
 		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
+		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,6 +115,10 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_NO_META:
 			o->no_xdp_meta = true;
+			break;
+		case OPT_WAIT:
+			if ((err = sg_lock_parse_wait(optarg)))
+				return err;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -161,8 +170,24 @@ static void rollback(struct undo *u)
 {
 	if (u->pinned)
 		sg_pins_remove(u->pin_dir);
-	if (u->xdp_attached)
+	if (u->foreign.removed) {
+		/* --force removed someone's program: put it back, whatever failed */
+		char ifname[IF_NAMESIZE] = "?";
+		int err = sg_foreign_restore(u->ifindex, &u->foreign,
+					     u->xdp_attached ? u->xdp_fd : -1, u->mode);
+
+		if_indextoname(u->ifindex, ifname);
+		if (err)
+			sg_err("could not restore XDP program '%s' (id %u) on %s: %s; %s has no "
+			       "XDP program now", u->foreign.name, u->foreign.id, ifname,
+			       strerror(-err), ifname);
+		else
+			sg_warn("restored XDP program '%s' (id %u) on %s", u->foreign.name,
+				u->foreign.id, ifname);
+		u->foreign.removed = false;
+	} else if (u->xdp_attached) {
 		sg_xdp_detach(u->ifindex, u->mode, u->xdp_fd);
+	}
 	if (u->tc_attached) {
 		sg_tc_detach(u->ifindex);
 		if (u->hook_created && sg_tc_count_foreign(u->ifindex) == 0)
@@ -323,6 +348,10 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 				       o->ifname, strerror(-err), o->ifname);
 		r.tc_repaired = true;
 	}
+	/* killed before it pinned, or pins removed by hand: pin again */
+	if (!sg_pin_dir(o->ifname, pin_dir, sizeof(pin_dir)) && !sg_pins_match(pin_dir, d->xdp_id) &&
+	    sg_repair_pins(d, pin_dir))
+		sg_warn("re-created the missing pins of %s in %s", o->ifname, pin_dir);
 	/* Written as one map update: a concurrent BPF reader may see a mix of
 	 * old and new 64-bit words, so a port in both lists stays protected
 	 * throughout. */
@@ -497,16 +526,26 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		return attach_fail(u, SG_EXIT_ERROR, "the tc handoff filter", err, o);
 	}
 	u->tc_attached = true;
+	sg_test_point("protect:after-tc");
 
 	/* --force: a foreign program in our mode is replaced atomically; one in
 	 * the other mode must go first (the kernel allows only one mode). */
 	if (d->foreign_id) {
+		/* a reference, so that a failure can put it back (repair.h) */
+		if ((err = sg_foreign_hold(&u->foreign, d->foreign_id, d->foreign_mode,
+					   d->foreign_name))) {
+			synguard__destroy(skel);
+			return attach_fail(u, SG_EXIT_CONFLICT, "XDP (the other program vanished)",
+					   err, o);
+		}
 		if (d->foreign_mode == o->mode) {
 			replace = true;
-		} else if ((err = sg_xdp_detach(ifindex, d->foreign_mode, -1))) {
+		} else if ((err = sg_xdp_detach(ifindex, d->foreign_mode, u->foreign.fd))) {
 			synguard__destroy(skel);
 				return attach_fail(u, SG_EXIT_CONFLICT, "XDP (removing the other program)",
 					   err, o);
+		} else {
+			u->foreign.removed = true;
 		}
 	}
 	xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
@@ -521,6 +560,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	u->xdp_attached = true;
 	u->mode = o->mode;
 	u->xdp_fd = xdp_fd;
+	if (replace)
+		u->foreign.removed = true;
+	sg_test_point("protect:after-xdp");
 
 	{
 		struct sg_pin pins[] = {
@@ -572,6 +614,7 @@ int cmd_protect(int argc, char **argv)
 {
 	struct protect_opts o;
 	struct undo u = { .xdp_fd = -1 };
+	SG_LOCK_AUTO lock = SG_LOCK_INIT;
 	struct sg_defense d;
 	__u64 ports[SG_PORT_WORDS], key[2];
 	char err_msg[256];
@@ -595,6 +638,12 @@ int cmd_protect(int argc, char **argv)
 	err = sg_check_kernel_support();
 	if (err)
 		return err;
+	/* one change at a time: nothing below may read the state before this */
+	err = sg_lock_iface(ifindex, o.ifname, &lock);
+	if (err)
+		return err;
+	if ((int)if_nametoindex(o.ifname) != ifindex)
+		return sg_fail(SG_EXIT_NODEV, "%s changed while waiting for its lock", o.ifname);
 
 	err = sg_defense_open(ifindex, &d);
 	if (err == -EPROTO)
@@ -619,6 +668,7 @@ int cmd_protect(int argc, char **argv)
 	}
 	if (err)
 		rollback(&u); /* whatever the failing step left behind */
+	sg_foreign_release(&u.foreign);
 	sg_defense_close(&d);
 	return err;
 }

@@ -16,8 +16,10 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
+#include "lock.h"
 #include "pins.h"
 #include "ports.h"
+#include "repair.h"
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
@@ -47,6 +49,74 @@ static void json_port(unsigned int port, void *ctx)
 	jw_uint(ctx, port);
 }
 
+/* Fields every entry has: the state and whether a change is under way
+ * (then a partial state may just be a protect or unprotect in progress). */
+static void json_state(struct jw *w, int ifindex, bool xdp, bool tc)
+{
+	pid_t busy = sg_lock_holder(ifindex);
+
+	jw_string_field(w, "state", xdp && tc ? "protected" : "partial");
+	jw_name(w, "missing");
+	jw_start_array(w);
+	if (!xdp)
+		jw_string(w, "xdp");
+	if (!tc)
+		jw_string(w, "tc");
+	jw_end_array(w);
+	jw_name(w, "busy_pid");
+	if (busy > 0)
+		jw_int(w, busy);
+	else
+		jw_null(w);
+}
+
+static void text_busy(int ifindex)
+{
+	pid_t busy = sg_lock_holder(ifindex);
+
+	if (busy > 0)
+		printf("  change:   in progress (pid %d holds the lock): the state above may be "
+		       "a step of it\n", (int)busy);
+}
+
+/* Something of ours without our XDP program (repair.h): tc alone, pins. */
+static void show_leftover(struct jw *w, int ifindex, const char *ifname,
+			  const struct sg_leftover *lo)
+{
+	if (w) {
+		jw_start_object(w);
+		jw_string_field(w, "ifname", ifname);
+		jw_int_field(w, "ifindex", ifindex);
+		json_state(w, ifindex, false, lo->tc_id != 0);
+		jw_uint_field(w, "xdp_prog_id", 0);
+		jw_uint_field(w, "tc_prog_id", lo->tc_id);
+		jw_bool_field(w, "healthy", false);
+		jw_name(w, "pin_dir");
+		if (lo->pins)
+			jw_string(w, lo->pin_dir);
+		else
+			jw_null(w);
+		jw_end_object(w);
+		return;
+	}
+	if (lo->tc_id)
+		printf("%s (ifindex %d): PARTIAL - synguard's tc handoff (prog id %u) is attached "
+		       "without its XDP program: not protected, traffic passes untouched; run "
+		       "'synguard protect %s ...' to protect or 'synguard unprotect %s' to clean "
+		       "up\n", ifname, ifindex, lo->tc_id, ifname, ifname);
+	else
+		printf("%s (ifindex %d): PARTIAL - stale pins, no synguard program attached: not "
+		       "protected; run 'synguard unprotect %s' to remove them\n", ifname, ifindex,
+		       ifname);
+	printf("  xdp prog: MISSING\n");
+	if (lo->tc_id)
+		printf("  tc prog:  id %u\n", lo->tc_id);
+	else
+		printf("  tc prog:  MISSING\n");
+	printf("  pin dir:  %s\n", lo->pins ? lo->pin_dir : "none");
+	text_busy(ifindex);
+}
+
 static void show(struct jw *w, const struct sg_defense *d)
 {
 	struct sg_config cfg;
@@ -65,6 +135,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_start_object(w);
 		jw_string_field(w, "ifname", d->ifname);
 		jw_int_field(w, "ifindex", d->ifindex);
+		json_state(w, d->ifindex, true, d->tc_id != 0);
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(cfg.ports, json_port, w);
@@ -85,7 +156,11 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_end_object(w);
 		return;
 	}
-	printf("%s (ifindex %d): protected since %s\n", d->ifname, d->ifindex, since);
+	if (d->tc_id)
+		printf("%s (ifindex %d): protected since %s\n", d->ifname, d->ifindex, since);
+	else
+		printf("%s (ifindex %d): PARTIAL - synguard's XDP program is attached without its "
+		       "tc handoff (since %s): clients get resets\n", d->ifname, d->ifindex, since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  ttl:      %u\n", cfg.ttl);
@@ -96,6 +171,31 @@ static void show(struct jw *w, const struct sg_defense *d)
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
 	printf("  pin dir:  %s\n", pinned ? pin_dir : "none");
+	text_busy(d->ifindex);
+}
+
+/* status without IFACE: every interface with anything of ours, in ifindex
+ * order (protected ones from list, the others' leftovers looked up here). */
+static int show_all(struct jw *w, struct sg_defense *list, int n)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct sg_leftover lo;
+	int k = 0, shown = 0;
+
+	for (i = ifs; i && i->if_index; i++) {
+		if (k < n && list[k].ifindex == (int)i->if_index) {
+			show(w, &list[k++]);
+			shown++;
+		} else if (sg_leftover_find(i->if_index, i->if_name, &lo)) {
+			show_leftover(w, i->if_index, i->if_name, &lo);
+			shown++;
+		}
+	}
+	for (; k < n; k++, shown++)	/* appeared after if_nameindex() */
+		show(w, &list[k]);
+	if (ifs)
+		if_freenameindex(ifs);
+	return shown;
 }
 
 int cmd_status(int argc, char **argv)
@@ -119,6 +219,25 @@ int cmd_status(int argc, char **argv)
 			return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this "
 				       "network namespace", ifname);
 		err = sg_defense_open(ifindex, &one);
+		if (err == -EEXIST || err == -ENOENT) {
+			struct sg_leftover lo;
+
+			if (sg_leftover_find(ifindex, ifname, &lo)) {
+				if (sg_env.json) {
+					w = jw_new(stdout, sg_env.pretty);
+					jw_start_object(w);
+					jw_name(w, "interfaces");
+					jw_start_array(w);
+				}
+				show_leftover(w, ifindex, ifname, &lo);
+				if (w) {
+					jw_end_array(w);
+					jw_end_object(w);
+					jw_free(w);
+				}
+				return SG_EXIT_NOT_PROTECTED;
+			}
+		}
 		if (err == -EEXIST)
 			return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard "
 				       "(it runs XDP program '%s', id %u)", ifname,
@@ -145,11 +264,11 @@ int cmd_status(int argc, char **argv)
 		jw_start_object(w);
 		jw_name(w, "interfaces");
 		jw_start_array(w);
-	} else if (n == 0) {
-		printf("no interface is protected in this network namespace\n");
 	}
-	for (int i = 0; i < n; i++)
-		show(w, &list[i]);
+	if (ifname)
+		show(w, &one);
+	else if (show_all(w, list, n) == 0 && !w)
+		printf("no interface is protected in this network namespace\n");
 	if (w) {
 		jw_end_array(w);
 		jw_end_object(w);
@@ -159,5 +278,8 @@ int cmd_status(int argc, char **argv)
 		sg_defense_close(&one);
 	else
 		sg_defense_free_list(list, n);
+	/* a half state is not protected: `status IFACE || protect ...` repairs */
+	if (ifname && !one.tc_id)
+		return SG_EXIT_NOT_PROTECTED;
 	return SG_EXIT_OK;
 }

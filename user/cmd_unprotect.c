@@ -17,14 +17,32 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
+#include "lock.h"
 #include "pins.h"
+#include "testpoint.h"
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
-	int err = sg_cli_parse_common("unprotect", argc, argv);
+	enum { OPT_WAIT = 256 };
+	static const struct option lopts[] = {
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, err;
 
-	if (err)
-		return err;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jph", lopts, NULL)) != -1) {
+		if (c == OPT_WAIT)
+			err = sg_lock_parse_wait(optarg);
+		else
+			err = sg_cli_opt("unprotect", c, argv);
+		if (err)
+			return err;
+	}
 	if (optind >= argc) {
 		sg_err("missing interface name");
 		sg_usage(stderr, "unprotect");
@@ -81,6 +99,7 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 
 int cmd_unprotect(int argc, char **argv)
 {
+	SG_LOCK_AUTO lock = SG_LOCK_INIT;
 	struct removed r = {};
 	struct sg_defense d;
 	const char *ifname;
@@ -98,6 +117,12 @@ int cmd_unprotect(int argc, char **argv)
 	if (!ifindex)
 		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
 			       "namespace", ifname);
+	/* one change at a time: nothing below may read the state before this */
+	err = sg_lock_iface(ifindex, ifname, &lock);
+	if (err)
+		return err;
+	if ((int)if_nametoindex(ifname) != ifindex)
+		return sg_fail(SG_EXIT_NODEV, "%s changed while waiting for its lock", ifname);
 
 	err = sg_defense_open(ifindex, &d);
 	if (err && err != -ENOENT && err != -EEXIST && err != -EPROTO)
@@ -124,6 +149,8 @@ int cmd_unprotect(int argc, char **argv)
 			return sg_fail(SG_EXIT_ERROR, "cannot detach XDP program %u from %s: %s",
 				       id, ifname, strerror(-err));
 		r.xdp_id = id;
+		/* XDP first: tc without XDP passes everything (repair.h) */
+		sg_test_point("unprotect:after-xdp");
 	} else if (err == -EEXIST) {
 		sg_warn("%s has XDP program '%s' (id %u), which is not synguard's: left alone",
 			ifname, d.foreign_name, d.foreign_id);
@@ -141,6 +168,7 @@ int cmd_unprotect(int argc, char **argv)
 		 * ours to remove (the dump tells us about everybody else's). */
 		if (sg_tc_count_foreign(ifindex) == 0 && sg_tc_destroy_hook(ifindex) == 0)
 			r.clsact = true;
+		sg_test_point("unprotect:after-tc");
 	}
 
 	if (!sg_pin_dir(ifname, r.pin_dir, sizeof(r.pin_dir)) && sg_bpffs_mounted()) {
