@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Helpers for the concurrency and robustness tests (tests/integration/test_ops_race.sh,
+# test_ops_kill.sh, test_ops_lock.sh): the kernel's view of synguard's state
+# on an interface, read with ip/tc/ls (never through synguard), and a client
+# check. Source after lib.sh, cli.sh and sg_lab.
+
+# sg_ops_kstate NS IF [PIN_DIR]: "xdp=ours|foreign|none tc=ours|foreign|none pins=yes|no"
+sg_ops_kstate() {
+	local x t p=no name
+	name=$(sg_xdp_name "$1" "$2")
+	case "$name" in sg_xdp) x=ours ;; "") x=none ;; *) x=foreign ;; esac
+	t=$(sg_tc_filters "$1" "$2" | sed -n 's/.* name \([^ ]*\).*/\1/p' | head -n 1)
+	case "$t" in sg_tc) t=ours ;; "") t=none ;; *) t=foreign ;; esac
+	[ -n "${3:-}" ] && [ -e "$3" ] && p=yes
+	echo "xdp=$x tc=$t pins=$p"
+}
+
+# sg_ops_lock_file NS IF: the lock file synguard uses for IF in NS (lock.h)
+sg_ops_lock_file() {
+	echo "/run/synguard/netns-$(stat -L -c %i /run/netns/"$1").if-$(ip -n "$1" -j link show dev "$2" | jq '.[0].ifindex').lock"
+}
+
+# sg_ops_client ADDR PORT: one short real TCP exchange from the client netns
+sg_ops_client() { sg_in "$NS_C" "$SG_CLIENT" -n 1000 -t 5 -q "$1" "$2" >/dev/null 2>&1; }
