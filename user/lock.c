@@ -122,6 +122,10 @@ static int busy(const char *ifname, pid_t pid)
 			       "not finish within %g s (--wait SECONDS waits longer)", ifname,
 			       sg_lock_wait_s);
 	cmdline_of(pid, cmd, sizeof(cmd));
+	if (!strcmp(cmd, "?"))	/* gone meanwhile, or hidden */
+		return sg_fail(SG_EXIT_BUSY, "%s is busy: another command (pid %d) is changing "
+			       "it and did not finish within %g s (--wait SECONDS waits longer)",
+			       ifname, (int)pid, sg_lock_wait_s);
 	return sg_fail(SG_EXIT_BUSY, "%s is busy: another command (pid %d: %s) is changing it "
 		       "and did not finish within %g s (--wait SECONDS waits longer)", ifname,
 		       (int)pid, cmd, sg_lock_wait_s);
