@@ -72,9 +72,10 @@ sg_expect_rc ${T}_update_key 0 S protect "$IF_S" --ports 22 --key-file "$TMP/k"
 [ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_key_update_no_reattach ||
 	sg_fail ${T}_key_update_no_reattach "xdp id now $(sg_xdp_id "$NS_S" "$IF_S")"
 
-# the tc handoff vanishes (someone deletes clsact): status says so, protect repairs
+# the tc handoff vanishes (someone deletes clsact): status says so (a half
+# state is not protected: exit 3), protect repairs
 ip netns exec "$NS_S" tc qdisc del dev "$IF_S" clsact
-sg_expect_rc ${T}_status_unhealthy 0 S status "$IF_S" -j
+sg_expect_rc ${T}_status_unhealthy 3 S status "$IF_S" -j
 [ "$(sg_json_get "$SG_OUT" 'd["interfaces"][0]["healthy"]')" = False ] &&
 	sg_pass ${T}_status_reports_missing_tc || sg_fail ${T}_status_reports_missing_tc "$SG_OUT"
 sg_expect_rc ${T}_repair 0 S protect "$IF_S" --ports 22 -j
