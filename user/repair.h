@@ -6,8 +6,9 @@
  * filter and (with the host's bpffs) the pins. A command that was killed, a
  * qdisc someone deleted, or a failure can leave part of it:
  *   - tc without XDP: harmless (the tc program passes every packet that XDP
- *     did not mark), so it is the state unprotect goes through, and protect
- *     attaches tc first;
+ *     did not mark; with --no-xdp-meta it hands over only ACKs with a valid
+ *     cookie, which only XDP issues), so it is the state unprotect goes
+ *     through, and protect attaches tc first;
  *   - XDP without tc: harmful (valid cookie ACKs are never handed over and
  *     the clients get resets);
  *   - stale pins: harmless, but they keep old programs and maps alive.
