@@ -19,7 +19,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/ops.sh"	# new helpers: also when SG_TOP is an older tree
 
 T=ops_kill
-ROUNDS=${SG_KILL_ROUNDS:-24}
+ROUNDS=${SG_KILL_ROUNDS:-20}
 sg_require_root $T
 sg_def_require $T
 sg_mount_fs

@@ -38,8 +38,7 @@ start_clean() {
 	S unprotect "$IF_S" >/dev/null 2>&1
 	[ "$(sg_ops_kstate "$NS_S" "$IF_S" "$PIN")" = "xdp=none tc=none pins=no" ]
 }
-start_protected() {
-	S unprotect "$IF_S" >/dev/null 2>&1
+start_protected() {	# an update in place when the last round ended protected
 	S protect "$IF_S" --ports $START_PORTS >/dev/null 2>&1 &&
 		[ "$(sg_ops_kstate "$NS_S" "$IF_S" "$PIN")" = "xdp=ours tc=ours pins=yes" ]
 }
@@ -125,7 +124,7 @@ EOP
 	HALF*) bad_half=$((bad_half + 1)); sg_fail ${T}_round${r}_half_state "start $start: $verdict; status: $(cat "$TMP/r.status")" ;;
 	*) bad_serial=$((bad_serial + 1)); sg_fail ${T}_round${r}_serialised "start $start: $verdict; outputs: $(cat "$TMP"/r.?.out | tr '\n' ' ')" ;;
 	esac
-	before=$(sg_def_stats 2>/dev/null)
+	[[ $verdict == "OK protected"* ]] && before=$(sg_def_stats 2>/dev/null)
 	if sg_ops_client $ADDR_S4 $PORT; then
 		if [[ $verdict == "OK protected"* ]]; then
 			d=$(sg_def_delta "$before" "$(sg_def_stats)" handoff_ok)
