@@ -215,6 +215,7 @@ enum tt_loss_id {
 	TT_L_COUNT_TABLE_FULL,	/* counts dropped: tt_counts full */
 	TT_L_HALFOPEN_TABLE_FULL, /* half-open handshakes not tracked */
 	TT_L_NO_RTT,		/* server handshake without a usable latency measure */
+	TT_L_PORT_TABLE_FULL,	/* samples of a real port filed under "other": tt_ports full */
 	TT_L_EVENTS_SUBMITTED,	/* not a loss: events put in the ring buffer */
 	TT_L_MAX,
 };
@@ -238,8 +239,14 @@ struct tt_loss {
 /* ---- configuration (global data of the BPF object, set before load) ---- */
 #define TT_RINGBUF_BYTES	(16U << 20)
 #define TT_SOCK_ENTRIES		131072
-#define TT_HIST_ENTRIES		1024	/* x 5 KB, preallocated */
-#define TT_COUNT_ENTRIES	4096
+#define TT_HIST_ENTRIES		1024	/* x 5 KB, preallocated; resized: (ports + 1) x TT_M_MAX */
+#define TT_COUNT_ENTRIES	4096	/* user space resizes: (ports + 1) x 2 sides */
+/* Ports with series of their own (map tt_ports; `--max-ports`). Samples of
+ * every other port are aggregated under port TT_PORT_OTHER (0: never a TCP
+ * port a connection can use). tt_hist and tt_counts are sized from it. */
+#define TT_PORT_ENTRIES		100
+#define TT_PORT_ENTRIES_MAX	4096
+#define TT_PORT_OTHER		0
 #define TT_HALFOPEN_ENTRIES	16384
 
 #endif /* SG_TCPTRACE_H */

@@ -98,6 +98,8 @@ static void report_json(const struct tracer_snapshot *s, const struct tracer_acc
 		if (basis)
 			jw_string_field(w, "basis", basis);
 		jw_uint_field(w, "port", h->port);
+		if (h->port == TT_PORT_OTHER)
+			jw_bool_field(w, "other", true);
 		jw_string_field(w, "unit", "us");
 		jw_uint_field(w, "count", hs.count);
 		jw_float_field(w, "p50", hs.p50_us);
@@ -129,6 +131,8 @@ static void report_json(const struct tracer_snapshot *s, const struct tracer_acc
 
 		jw_start_object(w);
 		jw_uint_field(w, "port", c->port);
+		if (c->port == TT_PORT_OTHER)
+			jw_bool_field(w, "other", true);
 		jw_string_field(w, "side", tracer_side_name(c->side));
 		for (int k = 0; k < TT_UC_MAX; k++)
 			jw_uint_field(w, tracer_counter_name(k), c->c[k]);
@@ -158,8 +162,12 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 		if (!hist_count(h))
 			continue;
 		hist_summarize(h->slots, h->max_ns, &hs);
-		printf("\n%s, port %u: %s\n", tracer_metric_name(h->metric), h->port,
-		       tracer_metric_desc(h->metric));
+		if (h->port == TT_PORT_OTHER)
+			printf("\n%s, other ports: %s\n", tracer_metric_name(h->metric),
+			       tracer_metric_desc(h->metric));
+		else
+			printf("\n%s, port %u: %s\n", tracer_metric_name(h->metric), h->port,
+			       tracer_metric_desc(h->metric));
 		hist_print_log2(stdout, h->slots);
 		printf("count %llu  p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us\n",
 		       (unsigned long long)hs.count, hs.p50_us, hs.p90_us, hs.p99_us, hs.max_us);
@@ -169,7 +177,10 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 	for (int i = 0; i < s->ncounts; i++) {
 		const struct tracer_counts *c = &s->counts[i];
 
-		printf("%s port %u:", tracer_side_name(c->side), c->port);
+		if (c->port == TT_PORT_OTHER)
+			printf("%s other ports:", tracer_side_name(c->side));
+		else
+			printf("%s port %u:", tracer_side_name(c->side), c->port);
 		for (int k = 0; k < TT_UC_MAX; k++)
 			if (c->c[k])
 				printf(" %s=%llu", tracer_counter_name(k), (unsigned long long)c->c[k]);

@@ -37,6 +37,7 @@ struct metrics_opts {
 	const char *listen;
 	const char *config;
 	int per_octave;
+	__u32 max_ports;
 	__u16 port;
 	bool no_tracer;
 	bool no_xdp;
@@ -56,7 +57,7 @@ struct mstate {
 
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
-	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP };
+	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_MAX_PORTS };
 	static const struct option lopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
@@ -64,6 +65,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		{ "buckets-per-octave", required_argument, NULL, O_PER_OCTAVE },
 		{ "no-tracer", no_argument, NULL, O_NO_TRACER },
 		{ "no-xdp", no_argument, NULL, O_NO_XDP },
+		{ "max-ports", required_argument, NULL, O_MAX_PORTS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,6 +79,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
 	o->per_octave = DEFAULT_PER_OCTAVE;
+	o->max_ports = TT_PORT_ENTRIES;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:jph", lopts, NULL)) != -1) {
@@ -102,6 +105,14 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 				return sg_fail(SG_EXIT_USAGE, "--buckets-per-octave: '%s': use 1, 2, "
 					       "4, 8 or 16", optarg);
 			o->per_octave = (int)v;
+			break;
+		case O_MAX_PORTS:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > TT_PORT_ENTRIES_MAX)
+				return sg_fail(SG_EXIT_USAGE, "--max-ports: '%s' is not a number "
+					       "of ports (1-%d)", optarg, TT_PORT_ENTRIES_MAX);
+			o->max_ports = (__u32)v;
 			break;
 		case O_NO_TRACER:
 			o->no_tracer = true;
@@ -192,6 +203,7 @@ static int scrape(void *ctx, char **body, size_t *len)
 	if (s->t) {
 		in.tracer_hooks = tracer_hook_kind(s->t);
 		in.tracer_xdp_ifname = tracer_xdp_ifname(s->t);
+		in.tracer_max_ports = tracer_max_ports(s->t);
 		if (tracer_read(s->t, &snap) == 0) {
 			in.snap = &snap;
 			if (tracer_read_accounting(s->t, &acct) == 0)
@@ -271,7 +283,8 @@ int cmd_metrics(int argc, char **argv)
 		goto out;
 	s.start_time = sg_now_real_ns() / 1e9;
 	if (!o.no_tracer) {
-		struct tracer_opts to = { .port = o.port, .hist = true, .no_xdp = o.no_xdp };
+		struct tracer_opts to = { .port = o.port, .hist = true, .no_xdp = o.no_xdp,
+					  .max_ports = o.max_ports };
 
 		/* Without the tracer the defense metrics still matter: go on */
 		if (tracer_open(&to, NULL, NULL, &s.t) != SG_EXIT_OK) {

@@ -195,6 +195,16 @@ static void hist_family_name(int metric, char *buf, size_t len)
 		snprintf(buf, len, "synguard_tcp_%s_duration_seconds", n);
 }
 
+/* port="other": every port without series of its own (tcptrace.h,
+ * TT_PORT_OTHER), so that a port scan adds no series. */
+static void port_label(struct mlabels *l, __u16 port)
+{
+	if (port == TT_PORT_OTHER)
+		ml_add(l, "port", "other");
+	else
+		ml_addu(l, "port", port);
+}
+
 static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 {
 	const struct tracer_snapshot *s = in->snap;
@@ -213,6 +223,10 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 	ml_add(&l, "hooks", in->tracer_hooks ? in->tracer_hooks : "");
 	ml_add(&l, "syn_arrival_ifname", in->tracer_xdp_ifname ? in->tracer_xdp_ifname : "");
 	mf_u64(b, "synguard_tracer_info", &l, 1);
+	mf_family(b, "synguard_tracer_max_ports", "gauge",
+		  "Ports with series of their own (--max-ports): ports with real handshakes "
+		  "or a listener, first come; all others are aggregated under port=\"other\".");
+	mf_u64(b, "synguard_tracer_max_ports", NULL, in->tracer_max_ports);
 
 	for (int m = 0; m < TT_M_MAX; m++) {
 		bool first_of_family = true;
@@ -235,7 +249,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 			    strcmp(tracer_metric_name(h->metric), tracer_metric_name(m)))
 				continue;
 			ml_reset(&l);
-			ml_addu(&l, "port", h->port);
+			port_label(&l, h->port);
 			if (basis)
 				ml_add(&l, "basis", basis);
 			mf_histogram(b, name, &l, h->slots, in->bounds);
@@ -249,7 +263,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		if (s->counts[i].side != TT_SIDE_SERVER)
 			continue;
 		ml_reset(&l);
-		ml_addu(&l, "port", s->counts[i].port);
+		port_label(&l, s->counts[i].port);
 		mf_u64(b, "synguard_tcp_half_open", &l, s->counts[i].c[TT_UC_HALFOPEN]);
 	}
 	mf_family(b, "synguard_tcp_half_open_oldest_seconds", "gauge",
@@ -258,7 +272,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		if (s->hist[i].metric != TT_UM_HALFOPEN_AGE)
 			continue;
 		ml_reset(&l);
-		ml_addu(&l, "port", s->hist[i].port);
+		port_label(&l, s->hist[i].port);
 		mf_f64(b, "synguard_tcp_half_open_oldest_seconds", &l, s->hist[i].max_ns / 1e9);
 	}
 
@@ -272,7 +286,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		for (int i = 0; i < s->ncounts; i++) {
 			ml_reset(&l);
 			ml_add(&l, "side", tracer_side_name(s->counts[i].side));
-			ml_addu(&l, "port", s->counts[i].port);
+			port_label(&l, s->counts[i].port);
 			mf_u64(b, name, &l, s->counts[i].c[k]);
 		}
 	}

@@ -41,6 +41,7 @@ struct metrics_input {
 	/* the tracer; snap/acct NULL when it is not running */
 	const char *tracer_hooks;	/* "tp_btf" / "tracepoint" */
 	const char *tracer_xdp_ifname;	/* NULL: server handshakes from SYN-ACK RTT */
+	__u32 tracer_max_ports;		/* ports with series of their own */
 	const struct tracer_snapshot *snap;
 	const struct tracer_accounting *acct;
 	const struct mf_bounds *bounds;

@@ -32,6 +32,8 @@ struct tracer_opts {
 	bool no_xdp;		/* do not look for synguard's XDP SYN arrivals */
 	bool force_classic;	/* classic tracepoints even if tp_btf works
 				 * (also env SYNGUARD_TRACE_CLASSIC=1) */
+	__u32 max_ports;	/* ports with series of their own; 0 = TT_PORT_ENTRIES.
+				 * The rest are aggregated under TT_PORT_OTHER. */
 };
 
 /* Called for each event; return non-zero to stop polling. */
@@ -85,6 +87,17 @@ struct tracer_snapshot {
  * half-open tables: expired entries are removed and counted. 0 or -errno. */
 int tracer_read(struct tracer *t, struct tracer_snapshot *s);
 void tracer_snapshot_free(struct tracer_snapshot *s);
+
+/* What the last tracer_read()'s scan of tt_halfopen did (for benchmarks). */
+struct tracer_scan_stats {
+	__u32 entries;		/* entries read */
+	__u32 expired;		/* of them deleted as expired */
+	__u32 lookup_calls;	/* batch lookup syscalls */
+	__u64 ns;		/* time the scan took */
+};
+void tracer_last_scan(const struct tracer *t, struct tracer_scan_stats *st);
+/* Ports with series of their own (tt_ports' size). */
+__u32 tracer_max_ports(const struct tracer *t);
 
 struct tracer_accounting {
 	__u64 loss[TT_L_MAX];		/* summed over CPUs */
