@@ -78,7 +78,14 @@ for i in 1 2 3 4 5; do
 	best=$(python3 -c "print(min($best, ${t:-99}))")
 done
 lines=$(wc -l <"$D/expo.txt")
-rss=$(awk '/^VmRSS/ {print $2}' /proc/$MPID/status)
+# $MPID is the subshell of sg_in: the server is its (exec'ed) descendant
+spid=$MPID
+for i in 1 2 3; do
+	[ "$(cat /proc/$spid/comm 2>/dev/null)" = synguard ] && break
+	spid=$(pgrep -P $spid | head -n 1)
+done
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$spid/status 2>/dev/null)
+[ "$(cat /proc/$spid/comm 2>/dev/null)" = synguard ] || rss=""
 echo "exposition: $lines lines, best scrape ${best}s, metrics RSS ${rss} kB"
 [ "$lines" -lt 5000 ] && sg_pass ${T}_metrics_lines || sg_fail ${T}_metrics_lines "$lines lines"
 python3 -c "import sys; sys.exit(0 if $best < 0.1 else 1)" && sg_pass ${T}_metrics_scrape_time ||
