@@ -236,6 +236,21 @@ struct tt_loss {
  * 2^SG_COOKIE_PERIOD_SHIFT ns, ~137 s) can no longer complete. */
 #define TT_SYNTS_MAX_AGE_NS	(2ULL << 36)
 
+/* ---- listen queues (bpf/tcptrace_listen.bpf.c, map tt_listen) ----
+ * Seen where the kernel turns a completed handshake into a child socket
+ * (tcp_v4/v6_syn_recv_sock, the hook of libbpf-tools' tcpsynbl), through
+ * fentry or a kprobe: neither exists as a tracepoint. Keyed by the
+ * listener's local port, aggregated like tt_counts (TT_PORT_OTHER). */
+struct tt_listen_val {
+	__u64 calls;		/* child sockets asked for */
+	__u64 overflows;	/* accept queue full: the kernel drops the ACK
+				 * (LINUX_MIB_LISTENOVERFLOWS) */
+	__u32 backlog_max;	/* highest accept-queue length seen */
+	__u32 backlog_limit;	/* the listener's limit (listen() backlog) */
+};
+
+#define TT_LISTEN_ENTRIES	1024
+
 /* ---- configuration (global data of the BPF object, set before load) ---- */
 #define TT_RINGBUF_BYTES	(16U << 20)
 #define TT_SOCK_ENTRIES		131072

@@ -54,7 +54,7 @@ static void delta(struct tracer_snapshot *cur, const struct tracer_snapshot *pre
 			if (p->port != c->port || p->side != c->side)
 				continue;
 			for (int k = 0; k < TT_UC_MAX; k++)
-				if (k != TT_UC_HALFOPEN && p->c[k] <= c->c[k])
+				if (!tracer_counter_is_gauge(k) && p->c[k] <= c->c[k])
 					c->c[k] -= p->c[k];
 			break;
 		}
@@ -135,17 +135,21 @@ static void report_json(const struct tracer_snapshot *s, const struct tracer_acc
 			jw_bool_field(w, "other", true);
 		jw_string_field(w, "side", tracer_side_name(c->side));
 		for (int k = 0; k < TT_UC_MAX; k++)
-			jw_uint_field(w, tracer_counter_name(k), c->c[k]);
+			if (tracer_counter_present(t, k))
+				jw_uint_field(w, tracer_counter_name(k), c->c[k]);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
 	trace_cli_loss_json(w, a);
+	jw_name(w, "listen_hooks");
+	jw_string(w, tracer_listen_hooks(t));
+	trace_cli_absent_json(w, t);
 	jw_end_object(w);
 	jw_free(w);
 }
 
 static void report_text(const struct tracer_snapshot *s, const struct tracer_accounting *a,
-			double interval)
+			struct tracer *t, double interval)
 {
 	struct hist_summary hs;
 	char tbuf[32];
@@ -189,6 +193,7 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 	if (!s->nhist && !s->ncounts)
 		printf("(no connections)\n");
 	trace_cli_loss_text(stdout, a);
+	trace_cli_absent_text(stdout, t);
 	printf("\n");
 	fflush(stdout);
 }
@@ -224,7 +229,7 @@ static int report(struct tracer *t, const struct trace_cli *cli, struct tracer_s
 	if (cli->json)
 		report_json(&cur, &a, t, interval);
 	else
-		report_text(&cur, &a, interval);
+		report_text(&cur, &a, t, interval);
 	tracer_snapshot_free(&cur);
 	return 0;
 }
@@ -255,6 +260,8 @@ int cmd_hist(int argc, char **argv)
 			tracer_hook_kind(t), tracer_xdp_ifname(t) ? ", XDP SYN arrivals on " : "",
 			tracer_xdp_ifname(t) ? tracer_xdp_ifname(t) : "",
 			cli.interval > 0 ? "stop" : "print and stop");
+	if (!cli.json)
+		trace_cli_absent_text(stderr, t);
 	start = last = sg_now_mono_ns();
 	if (cli.duration)
 		end = start + (unsigned long long)(cli.duration * 1e9);

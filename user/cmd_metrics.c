@@ -25,6 +25,7 @@
 #include "metrics_http.h"
 #include "metrics_render.h"
 #include "stats_read.h"
+#include "trace_cli.h"
 #include "tracer.h"
 
 #ifndef SG_VERSION
@@ -161,6 +162,8 @@ static int scrape(void *ctx, char **body, size_t *len)
 	struct tracer_accounting acct;
 	const char **expected = NULL;
 	struct metrics_input in = {};
+	const char *absent_m[8], *absent_w[8];
+	bool counter_absent[TT_UC_MAX];
 	struct mbuf b;
 	int n, rc = 0;
 
@@ -204,6 +207,17 @@ static int scrape(void *ctx, char **body, size_t *len)
 		in.tracer_hooks = tracer_hook_kind(s->t);
 		in.tracer_xdp_ifname = tracer_xdp_ifname(s->t);
 		in.tracer_max_ports = tracer_max_ports(s->t);
+		in.tracer_listen_hooks = tracer_listen_hooks(s->t);
+		for (const char *m, *why; in.nabsent < 8 &&
+		     (m = tracer_absent(s->t, in.nabsent, &why)); in.nabsent++) {
+			absent_m[in.nabsent] = m;
+			absent_w[in.nabsent] = why;
+		}
+		in.absent_metrics = absent_m;
+		in.absent_why = absent_w;
+		for (int k = 0; k < TT_UC_MAX; k++)
+			counter_absent[k] = !tracer_counter_present(s->t, k);
+		in.counter_absent = counter_absent;
 		if (tracer_read(s->t, &snap) == 0) {
 			in.snap = &snap;
 			if (tracer_read_accounting(s->t, &acct) == 0)
@@ -247,6 +261,10 @@ static void print_ready(const char *bound, struct tracer *t)
 		jw_string(w, t ? tracer_hook_kind(t) : NULL);
 		jw_name(w, "syn_arrival_ifname");
 		jw_string(w, t ? tracer_xdp_ifname(t) : NULL);
+		jw_name(w, "listen_hooks");
+		jw_string(w, t ? tracer_listen_hooks(t) : NULL);
+		if (t)
+			trace_cli_absent_json(w, t);
 		jw_end_object(w);
 		jw_free(w);
 		return;
@@ -259,6 +277,8 @@ static void print_ready(const char *bound, struct tracer *t)
 	else
 		printf(" (no tracer)");
 	printf("; Ctrl-C to stop\n");
+	if (t)
+		trace_cli_absent_text(stdout, t);
 	fflush(stdout);
 }
 

@@ -227,6 +227,15 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		  "Ports with series of their own (--max-ports): ports with real handshakes "
 		  "or a listener, first come; all others are aggregated under port=\"other\".");
 	mf_u64(b, "synguard_tracer_max_ports", NULL, in->tracer_max_ports);
+	mf_family(b, "synguard_tracer_metric_absent", "gauge",
+		  "1 for metrics this kernel cannot give (a hook is missing), with why; their "
+		  "series are left out.");
+	for (int i = 0; i < in->nabsent; i++) {
+		ml_reset(&l);
+		ml_add(&l, "metrics", in->absent_metrics[i]);
+		ml_add(&l, "why", in->absent_why[i]);
+		mf_u64(b, "synguard_tracer_metric_absent", &l, 1);
+	}
 
 	for (int m = 0; m < TT_M_MAX; m++) {
 		bool first_of_family = true;
@@ -276,8 +285,25 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		mf_f64(b, "synguard_tcp_half_open_oldest_seconds", &l, s->hist[i].max_ns / 1e9);
 	}
 
+	for (int k = TT_UC_ACCEPT_QUEUE_MAX; k <= TT_UC_ACCEPT_QUEUE_LIMIT; k++) {
+		if (in->counter_absent && in->counter_absent[k])
+			continue;
+		snprintf(name, sizeof(name), "synguard_tcp_%s", tracer_counter_name(k));
+		mf_family(b, name, "gauge", k == TT_UC_ACCEPT_QUEUE_MAX ?
+			  "Longest accept queue seen when a handshake completed, per listener port "
+			  "(fentry/kprobe on tcp_v4/v6_syn_recv_sock)." :
+			  "Accept queue limit (listen() backlog) of the listener, per port.");
+		for (int i = 0; i < s->ncounts; i++) {
+			if (s->counts[i].side != TT_SIDE_SERVER)
+				continue;
+			ml_reset(&l);
+			port_label(&l, s->counts[i].port);
+			mf_u64(b, name, &l, s->counts[i].c[k]);
+		}
+	}
+
 	for (int k = 0; k < TT_UC_MAX; k++) {
-		if (k == TT_UC_HALFOPEN)
+		if (tracer_counter_is_gauge(k) || (in->counter_absent && in->counter_absent[k]))
 			continue;
 		snprintf(name, sizeof(name), "synguard_tcp_%s_total", tracer_counter_name(k));
 		snprintf(help, sizeof(help), "TCP %s per side and service port (clients by "

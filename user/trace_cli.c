@@ -130,3 +130,26 @@ void trace_cli_loss_text(FILE *f, const struct tracer_accounting *a)
 	fprintf(f, " events_received=%llu unaccounted=%llu\n",
 		(unsigned long long)a->received, (unsigned long long)a->unaccounted);
 }
+
+void trace_cli_absent_json(struct jw *w, const struct tracer *t)
+{
+	const char *m, *why;
+
+	jw_name(w, "absent");
+	jw_start_array(w);
+	for (int i = 0; (m = tracer_absent(t, i, &why)); i++) {
+		jw_start_object(w);
+		jw_string_field(w, "metrics", m);
+		jw_string_field(w, "why", why);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+void trace_cli_absent_text(FILE *f, const struct tracer *t)
+{
+	const char *m, *why;
+
+	for (int i = 0; (m = tracer_absent(t, i, &why)); i++)
+		fprintf(f, "absent on this kernel: %s (%s)\n", m, why);
+}

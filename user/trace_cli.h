@@ -31,6 +31,10 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c);
 /* The "lost" object / line: every counter of tracer_accounting. */
 void trace_cli_loss_json(struct jw *w, const struct tracer_accounting *a);
 void trace_cli_loss_text(FILE *f, const struct tracer_accounting *a);
+/* Metrics this kernel cannot give (tracer_absent): an "absent" array of
+ * {"metrics", "why"} / one "absent: ..." line each. */
+void trace_cli_absent_json(struct jw *w, const struct tracer *t);
+void trace_cli_absent_text(FILE *f, const struct tracer *t);
 /* Sum of everything that is a loss (all but events_submitted/received). */
 __u64 trace_cli_loss_total(const struct tracer_accounting *a);
 

@@ -11,6 +11,7 @@
 #include "defense_maps.h"
 #include "synts_shared.h"
 #include "tracer.h"
+#include "tracer_listen.h"
 #include "tcptrace.skel.h"
 
 /* A cookie SYN-ACK from XDP is never retransmitted: an arrival not consumed
@@ -39,7 +40,90 @@ struct tracer {
 	struct tt_halfopen *ho_vals;
 	__u32 ho_cap;
 	struct tracer_scan_stats last_scan;
+	/* optional hooks: listen queues (hist/metrics only) */
+	struct tracer_listen *listen;
+	/* metrics this kernel cannot give, and why */
+	struct { const char *metrics; char why[320]; } absent[8];
+	int nabsent;
+	bool counter_absent[TT_UC_MAX];
 };
+
+static void set_absent(struct tracer *t, const char *metrics, const int *ids, int nids,
+		       const char *fmt, const char *arg)
+{
+	if (t->nabsent >= (int)(sizeof(t->absent) / sizeof(t->absent[0])))
+		return;
+	t->absent[t->nabsent].metrics = metrics;
+	snprintf(t->absent[t->nabsent].why, sizeof(t->absent[0].why), fmt, arg);
+	t->nabsent++;
+	for (int i = 0; i < nids; i++)
+		t->counter_absent[ids[i]] = true;
+}
+
+/* Attach the chosen programs one by one: only the state-change hook is
+ * needed for the tracer to run at all; each other one missing costs some
+ * metrics, which are then reported as absent (tracer_absent). */
+static int attach_all(struct tracer *t)
+{
+	static const int synack_ids[] = { TT_C_SYNACK_RETRANS };
+	static const int rst_sent_ids[] = { TT_C_RST_SENT };
+	static const int rst_rcvd_ids[] = { TT_C_RST_RCVD };
+	struct tcptrace *s = t->skel;
+	const struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *metrics;
+		const int *ids;
+		int nids;
+	} p[] = {
+		{ t->classic ? s->progs.tt_state_tp : s->progs.tt_state_btf,
+		  t->classic ? &s->links.tt_state_tp : &s->links.tt_state_btf, NULL, NULL, 0 },
+		{ t->classic ? s->progs.tt_synack_tp : s->progs.tt_synack_btf,
+		  t->classic ? &s->links.tt_synack_tp : &s->links.tt_synack_btf,
+		  "synack_retrans, half_open, half_open_age, half_open_expired", synack_ids, 1 },
+		{ t->classic ? s->progs.tt_sendrst_tp : s->progs.tt_sendrst_btf,
+		  t->classic ? &s->links.tt_sendrst_tp : &s->links.tt_sendrst_btf,
+		  "rst_sent", rst_sent_ids, 1 },
+		{ t->classic ? s->progs.tt_rcvrst_tp : s->progs.tt_rcvrst_btf,
+		  t->classic ? &s->links.tt_rcvrst_tp : &s->links.tt_rcvrst_btf,
+		  "rst_received (and the reset cause of failed connects)", rst_rcvd_ids, 1 },
+		{ t->classic ? s->progs.tt_destroy_tp : s->progs.tt_destroy_btf,
+		  t->classic ? &s->links.tt_destroy_tp : &s->links.tt_destroy_btf,
+		  "recovery of missed CLOSE transitions (evicted_destroy)", NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct bpf_link *l = bpf_program__attach(p[i].prog);
+
+		if (!l) {
+			int err = -errno;
+			char why[160];
+
+			if (!p[i].metrics)
+				return err;
+			snprintf(why, sizeof(why), "hook %s did not attach: %s",
+				 bpf_program__section_name(p[i].prog), strerror(-err));
+			set_absent(t, p[i].metrics, p[i].ids, p[i].nids, "%s", why);
+			continue;
+		}
+		*p[i].link = l;
+	}
+	return 0;
+}
+
+/* Accept queues and listen overflows: no tracepoint has them; fentry or a
+ * kprobe on tcp_v4/v6_syn_recv_sock does, where the kernel allows it. */
+static void open_listen(struct tracer *t, __u16 port)
+{
+	static const int ids[] = { TT_UC_LISTEN_OVERFLOW, TT_UC_ACCEPT_QUEUE_MAX,
+				   TT_UC_ACCEPT_QUEUE_LIMIT };
+	char why[300];
+
+	t->listen = tracer_listen_open(port, why, sizeof(why));
+	if (!t->listen)
+		set_absent(t, "listen_overflows, accept_queue_max, accept_queue_limit", ids, 3,
+			   "%s", why);
+}
 
 static int on_rb(void *ctx, void *data, size_t len)
 {
@@ -219,13 +303,15 @@ int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, stru
 		}
 	}
 	t->classic = classic;
-	err = tcptrace__attach(t->skel);
+	err = attach_all(t);
 	if (err) {
 		err = sg_fail(SG_EXIT_UNSUPPORTED, "cannot attach to the TCP tracepoints: %s",
 			      strerror(-err));
 		goto fail_code;
 	}
 	want_arrivals(t);
+	if (o->hist)
+		open_listen(t, o->port);
 	if (o->events) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tt_events), on_rb, t, NULL);
 		if (!t->rb) {
@@ -247,6 +333,7 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	tracer_listen_close(t->listen);
 	/* destroying the skeleton detaches every link: only then can
 	 * release_defense() look for other readers */
 	tcptrace__destroy(t->skel);
@@ -264,6 +351,7 @@ int tracer_stop(struct tracer *t)
 	int n = 0, err;
 
 	tcptrace__detach(t->skel);
+	tracer_listen_detach(t->listen);
 	if (!t->rb)
 		return 0;
 	/* everything submitted before the detach is in the ring now */
@@ -585,6 +673,31 @@ static int scan_halfopen(struct rd *r)
 	return 0;
 }
 
+/* tt_listen into the server counters, under the same port rule. */
+static void read_listen(struct rd *r)
+{
+	int fd = tracer_listen_map_fd(r->t->listen);
+	__u16 k, next, *prev = NULL;
+	struct tt_listen_val v;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct tracer_counts *c;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		c = srv_count(r, series_port(r, k));
+		if (!c)
+			continue;
+		c->c[TT_UC_LISTEN_OVERFLOW] += v.overflows;
+		if (v.backlog_max > c->c[TT_UC_ACCEPT_QUEUE_MAX])
+			c->c[TT_UC_ACCEPT_QUEUE_MAX] = v.backlog_max;
+		if (v.backlog_limit > c->c[TT_UC_ACCEPT_QUEUE_LIMIT])
+			c->c[TT_UC_ACCEPT_QUEUE_LIMIT] = v.backlog_limit;
+	}
+}
+
 /* tt_ports: the ports the kernel admitted (a series of their own). */
 static void read_admitted(struct rd *r)
 {
@@ -655,6 +768,8 @@ int tracer_read(struct tracer *t, struct tracer_snapshot *s)
 	err = scan_halfopen(&r);
 	if (err)
 		goto out;
+	if (t->listen)
+		read_listen(&r);
 	for (int i = 0; i < t->nexpired; i++) {
 		struct tracer_counts *c = srv_count(&r, t->expired[i].port);
 
@@ -684,6 +799,24 @@ void tracer_last_scan(const struct tracer *t, struct tracer_scan_stats *st)
 __u32 tracer_max_ports(const struct tracer *t)
 {
 	return t->max_ports;
+}
+
+const char *tracer_absent(const struct tracer *t, int i, const char **why)
+{
+	if (i < 0 || i >= t->nabsent)
+		return NULL;
+	*why = t->absent[i].why;
+	return t->absent[i].metrics;
+}
+
+bool tracer_counter_present(const struct tracer *t, int id)
+{
+	return id >= 0 && id < TT_UC_MAX && !t->counter_absent[id];
+}
+
+const char *tracer_listen_hooks(const struct tracer *t)
+{
+	return t->listen ? tracer_listen_kind(t->listen) : NULL;
 }
 
 void tracer_snapshot_free(struct tracer_snapshot *s)
@@ -792,6 +925,12 @@ bool tracer_metric_is_gauge(int m)
 	return m == TT_UM_HALFOPEN_AGE;
 }
 
+bool tracer_counter_is_gauge(int id)
+{
+	return id == TT_UC_HALFOPEN || id == TT_UC_ACCEPT_QUEUE_MAX ||
+	       id == TT_UC_ACCEPT_QUEUE_LIMIT;
+}
+
 static const char *const counter_names[TT_UC_MAX] = {
 	[TT_C_CONNECT_OK]		= "connect_ok",
 	[TT_C_CONNECT_FAIL_RST]		= "connect_failed_reset",
@@ -805,6 +944,9 @@ static const char *const counter_names[TT_UC_MAX] = {
 	[TT_C_CLOSE_RESET]		= "closed_by_reset",
 	[TT_UC_HALFOPEN]		= "half_open",
 	[TT_UC_HALFOPEN_EXPIRED]	= "half_open_expired",
+	[TT_UC_LISTEN_OVERFLOW]		= "listen_overflows",
+	[TT_UC_ACCEPT_QUEUE_MAX]	= "accept_queue_max",
+	[TT_UC_ACCEPT_QUEUE_LIMIT]	= "accept_queue_limit",
 };
 
 const char *tracer_counter_name(int id)

@@ -61,7 +61,11 @@ const char *tracer_xdp_ifname(const struct tracer *t);
 #define TT_UM_MAX		(TT_M_MAX + 1)
 #define TT_UC_HALFOPEN		TT_C_MAX	/* gauge: half-open now */
 #define TT_UC_HALFOPEN_EXPIRED	(TT_C_MAX + 1)	/* half-open given up by the kernel */
-#define TT_UC_MAX		(TT_C_MAX + 2)
+/* listener ports, from the optional fentry/kprobe hooks (tracer_listen.h) */
+#define TT_UC_LISTEN_OVERFLOW	(TT_C_MAX + 2)	/* accept queue full: ACK dropped */
+#define TT_UC_ACCEPT_QUEUE_MAX	(TT_C_MAX + 3)	/* gauge: peak accept-queue length */
+#define TT_UC_ACCEPT_QUEUE_LIMIT (TT_C_MAX + 4)	/* gauge: the listener's backlog limit */
+#define TT_UC_MAX		(TT_C_MAX + 5)
 
 struct tracer_hist {
 	__u16 port;
@@ -107,12 +111,21 @@ struct tracer_accounting {
 };
 int tracer_read_accounting(struct tracer *t, struct tracer_accounting *a);
 
+/* Hooks this kernel lacks: the i-th absent group of metrics (names, comma
+ * separated) and why, or NULL past the last. The run goes on without them. */
+const char *tracer_absent(const struct tracer *t, int i, const char **why);
+/* false: counter id (TT_C_* / TT_UC_*) is not measured here (absent hook) */
+bool tracer_counter_present(const struct tracer *t, int id);
+/* "fentry" or "kprobe" for the listen-queue hooks, NULL when absent */
+const char *tracer_listen_hooks(const struct tracer *t);
+
 /* Stable names (JSON keys). */
 const char *tracer_loss_name(int id);
 const char *tracer_metric_name(int metric);	/* "connect", "handshake", ... */
 const char *tracer_metric_desc(int metric);	/* human label, with the basis */
 const char *tracer_metric_basis(int metric);	/* NULL or "syn_arrival"/"synack_rtt" */
 bool tracer_metric_is_gauge(int metric);
+bool tracer_counter_is_gauge(int id);
 const char *tracer_counter_name(int id);
 const char *tracer_state_name(int state);
 const char *tracer_side_name(int side);
