@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
@@ -109,6 +110,23 @@ static int attach_all(struct tracer *t)
 		*p[i].link = l;
 	}
 	return 0;
+}
+
+/* Before Linux 6.10, tcp_send_reset was an instance of the tcp_event_sk_skb
+ * class, which needs a socket: the kernel does not trace a RST that answers
+ * a packet without one (a closed port). 6.10 gave it its own record
+ * (trace_event_raw_tcp_send_reset), traced with or without a socket. */
+static void check_rst_without_sock(struct tracer *t)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf)
+		return;
+	if (btf__find_by_name_kind(btf, "trace_event_raw_tcp_send_reset", BTF_KIND_STRUCT) < 0)
+		set_absent(t, "rst_sent of RSTs without a socket (to closed ports)", NULL, 0, "%s",
+			   "this kernel's tcp_send_reset tracepoint fires only with a socket "
+			   "(before Linux 6.10)");
+	btf__free(btf);
 }
 
 /* Accept queues and listen overflows: no tracepoint has them; fentry or a
@@ -310,6 +328,7 @@ int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, stru
 		goto fail_code;
 	}
 	want_arrivals(t);
+	check_rst_without_sock(t);
 	if (o->hist)
 		open_listen(t, o->port);
 	if (o->events) {

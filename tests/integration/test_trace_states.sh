@@ -139,7 +139,12 @@ if scen == "success":
 elif scen == "refused":
     port, n = int(a[0]), int(a[1])
     want(C.get(("client", port), {}).get("connect_failed_reset") == n, "connect_failed_reset %s" % C.get(("client", port)))
-    want(C.get(("server", port), {}).get("rst_sent") == n, "rst_sent %s" % C.get(("server", port)))
+    # before Linux 6.10 the kernel does not trace a RST without a socket:
+    # the tracer must then say so (absent) instead of reporting 0
+    if any("rst_sent" in x["metrics"] for x in d.get("absent", [])):
+        want(C.get(("server", port), {}).get("rst_sent", 0) == 0, "rst_sent %s although absent" % C.get(("server", port)))
+    else:
+        want(C.get(("server", port), {}).get("rst_sent") == n, "rst_sent %s" % C.get(("server", port)))
 elif scen == "halfopen":
     port, n = int(a[0]), int(a[1])
     c = C.get(("server", port), {})
