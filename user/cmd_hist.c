@@ -251,6 +251,7 @@ int cmd_hist(int argc, char **argv)
 	o.hist = true;
 	o.force_classic = cli.classic;
 	o.no_xdp = cli.no_xdp;
+	o.max_ports = cli.max_ports;
 	err = tracer_open(&o, NULL, NULL, &t);
 	if (err)
 		return err;

@@ -21,6 +21,7 @@ struct trace_cli {
 	__u64 count;		/* trace: stop after this many events, 0 = no limit */
 	bool classic;		/* hidden: force classic tracepoints */
 	bool no_xdp;		/* ignore synguard's XDP SYN arrivals */
+	__u32 max_ports;	/* hist: ports with series of their own, 0 = default */
 };
 
 /* Parse argv (argv[0] = command). hist: accept --interval, else --count.
