@@ -2,7 +2,9 @@
 /*
  * tcptrace.bpf.c - the handshake tracer: TCP state changes, SYN-ACK
  * retransmits, resets and socket destruction, seen through tracepoints only
- * (this kernel has neither kprobes nor fentry). Every hook exists twice: as
+ * (the development VM's kernel has neither kprobes nor fentry; the optional
+ * listen-queue hooks that need them are in tcptrace_listen.bpf.c). Every
+ * hook exists twice: as
  * tp_btf (cheap, typed arguments) and as a classic tracepoint (the fallback
  * when tp_btf does not load); user space autoloads one set.
  *
