@@ -5,7 +5,9 @@
  * tcp_v4_syn_recv_sock / tcp_v6_syn_recv_sock (where the kernel creates the
  * child of a completed handshake and checks sk_acceptq_is_full()). No
  * tracepoint exists there, so this needs fentry or, failing that, a kprobe.
- * A separate object: on kernels with neither (e.g. under lockdown, fentry
+ * A full accept queue also makes tcp_conn_request() drop new SYNs (the same
+ * kernel counter, LINUX_MIB_LISTENOVERFLOWS): hooked too, so that
+ * listen_overflows counts both. A separate object: on kernels with neither (e.g. under lockdown, fentry
  * EPERM, and without CONFIG_KPROBES) the main tracer loads without it and
  * reports these metrics as absent. User space autoloads one flavour.
  */
@@ -27,7 +29,8 @@ struct {
 	__type(value, struct tt_listen_val);
 } tt_listen SEC(".maps");
 
-static __always_inline void on_syn_recv_sock(__u16 port, __u32 backlog, __u32 limit)
+/* syn: at a SYN (tcp_conn_request), else at the completed handshake */
+static __always_inline void on_listener(__u16 port, __u32 backlog, __u32 limit, bool syn)
 {
 	struct tt_listen_val *v, zero = {};
 	long err;
@@ -46,7 +49,8 @@ static __always_inline void on_syn_recv_sock(__u16 port, __u32 backlog, __u32 li
 		if (!v)
 			return;
 	}
-	__sync_fetch_and_add(&v->calls, 1);
+	if (!syn)
+		__sync_fetch_and_add(&v->calls, 1);
 	/* the kernel's sk_acceptq_is_full(): backlog > limit */
 	if (backlog > limit)
 		__sync_fetch_and_add(&v->overflows, 1);
@@ -56,37 +60,52 @@ static __always_inline void on_syn_recv_sock(__u16 port, __u32 backlog, __u32 li
 	v->backlog_limit = limit;
 }
 
-static __always_inline void from_sock(const struct sock *sk)
+static __always_inline void from_sock(const struct sock *sk, bool syn)
 {
-	on_syn_recv_sock(BPF_CORE_READ(sk, __sk_common.skc_num), BPF_CORE_READ(sk, sk_ack_backlog),
-			 BPF_CORE_READ(sk, sk_max_ack_backlog));
+	on_listener(BPF_CORE_READ(sk, __sk_common.skc_num), BPF_CORE_READ(sk, sk_ack_backlog),
+		    BPF_CORE_READ(sk, sk_max_ack_backlog), syn);
 }
 
 SEC("fentry/tcp_v4_syn_recv_sock")
 int BPF_PROG(tt_synrecv4_fentry, const struct sock *sk)
 {
-	from_sock(sk);
+	from_sock(sk, false);
 	return 0;
 }
 
 SEC("fentry/tcp_v6_syn_recv_sock")
 int BPF_PROG(tt_synrecv6_fentry, const struct sock *sk)
 {
-	from_sock(sk);
+	from_sock(sk, false);
+	return 0;
+}
+
+/* tcp_conn_request(rsk_ops, af_ops, sk, skb): the listener is the third */
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(tt_connreq_fentry, void *rsk_ops, void *af_ops, const struct sock *sk)
+{
+	from_sock(sk, true);
 	return 0;
 }
 
 SEC("kprobe/tcp_v4_syn_recv_sock")
 int BPF_KPROBE(tt_synrecv4_kprobe, const struct sock *sk)
 {
-	from_sock(sk);
+	from_sock(sk, false);
 	return 0;
 }
 
 SEC("kprobe/tcp_v6_syn_recv_sock")
 int BPF_KPROBE(tt_synrecv6_kprobe, const struct sock *sk)
 {
-	from_sock(sk);
+	from_sock(sk, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_conn_request")
+int BPF_KPROBE(tt_connreq_kprobe, void *rsk_ops, void *af_ops, const struct sock *sk)
+{
+	from_sock(sk, true);
 	return 0;
 }
 

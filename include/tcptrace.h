@@ -243,8 +243,8 @@ struct tt_loss {
  * listener's local port, aggregated like tt_counts (TT_PORT_OTHER). */
 struct tt_listen_val {
 	__u64 calls;		/* child sockets asked for */
-	__u64 overflows;	/* accept queue full: the kernel drops the ACK
-				 * (LINUX_MIB_LISTENOVERFLOWS) */
+	__u64 overflows;	/* accept queue full: the kernel drops the SYN or
+				 * the final ACK (LINUX_MIB_LISTENOVERFLOWS) */
 	__u32 backlog_max;	/* highest accept-queue length seen */
 	__u32 backlog_limit;	/* the listener's limit (listen() backlog) */
 };

@@ -42,6 +42,8 @@ static int try_kind(struct tracer_listen *l, __u16 port, bool fentry)
 	s->rodata->tgt_port = port;
 	bpf_program__set_autoload(s->progs.tt_synrecv4_fentry, fentry);
 	bpf_program__set_autoload(s->progs.tt_synrecv6_fentry, fentry);
+	bpf_program__set_autoload(s->progs.tt_connreq_fentry, fentry);
+	bpf_program__set_autoload(s->progs.tt_connreq_kprobe, !fentry);
 	bpf_program__set_autoload(s->progs.tt_synrecv4_kprobe, !fentry);
 	bpf_program__set_autoload(s->progs.tt_synrecv6_kprobe, !fentry);
 	err = tcptrace_listen__load(s);
@@ -71,7 +73,8 @@ struct tracer_listen *tracer_listen_open(__u16 port, char *why, size_t len)
 	ek = try_kind(l, port, false);
 	if (!ek)
 		return l;
-	snprintf(why, len, "needs fentry or a kprobe on tcp_v4/v6_syn_recv_sock: fentry: %s; "
+	snprintf(why, len, "needs fentry or a kprobe on tcp_v4/v6_syn_recv_sock and "
+		 "tcp_conn_request: fentry: %s; "
 		 "kprobe: %s", why_failed(ef, true), why_failed(ek, false));
 	free(l);
 	return NULL;
