@@ -2,7 +2,9 @@
 /*
  * tcptrace.bpf.c - the handshake tracer: TCP state changes, SYN-ACK
  * retransmits, resets and socket destruction, seen through tracepoints only
- * (this kernel has neither kprobes nor fentry). Every hook exists twice: as
+ * (the development VM's kernel has neither kprobes nor fentry; the optional
+ * listen-queue hooks that need them are in tcptrace_listen.bpf.c). Every
+ * hook exists twice: as
  * tp_btf (cheap, typed arguments) and as a classic tracepoint (the fallback
  * when tp_btf does not load); user space autoloads one set.
  *
@@ -80,6 +82,20 @@ struct {
 	__type(value, struct tt_hist_val);
 } tt_zero SEC(".maps");
 
+/* Per-port series are bounded (a port scan must not fill the tables and
+ * blind the tracer): only ports admitted here get entries of their own in
+ * tt_hist and tt_counts; everything else is aggregated under TT_PORT_OTHER.
+ * A port is admitted by a real handshake (ESTABLISHED) or a listener's
+ * SYN-ACK retransmit, never by a failure or a RST to a closed port. Entries
+ * are never removed: a port once real stays exact. User space sizes this
+ * map (--max-ports) and tt_hist/tt_counts from it, so those never fill. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TT_PORT_ENTRIES);
+	__type(key, __u16);
+	__type(value, __u8);
+} tt_ports SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, TT_COUNT_ENTRIES);
@@ -119,13 +135,36 @@ static __always_inline void loss(enum tt_loss_id id)
 		l->c[id]++;
 }
 
-static __always_inline void count(__u16 port, __u8 side, enum tt_counter id)
+/* The port a sample is filed under: the port itself if admitted to
+ * tt_ports (admit: a real handshake or a listener may admit it now), else
+ * TT_PORT_OTHER. With --port only that port is traced: it is always exact. */
+static __always_inline __u16 series_port(__u16 port, bool admit)
 {
-	struct tt_count_key k = { .port = port, .side = side };
+	__u8 one = 1;
+	long err;
+
+	if (tgt_port || port == TT_PORT_OTHER)
+		return port;
+	if (bpf_map_lookup_elem(&tt_ports, &port))
+		return port;
+	if (!admit)
+		return TT_PORT_OTHER;
+	err = bpf_map_update_elem(&tt_ports, &port, &one, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		loss(TT_L_PORT_TABLE_FULL);
+		return TT_PORT_OTHER;
+	}
+	return port;
+}
+
+static __always_inline void count(__u16 port, __u8 side, enum tt_counter id, bool admit)
+{
+	struct tt_count_key k = { .side = side };
 	struct tt_count_val *v, zero = {};
 
 	if (!do_hist || id >= TT_C_MAX)
 		return;
+	k.port = series_port(port, admit);
 	v = bpf_map_lookup_elem(&tt_counts, &k);
 	if (!v) {
 		/* -EEXIST (another CPU created it meanwhile) is fine: look again */
@@ -139,14 +178,31 @@ static __always_inline void count(__u16 port, __u8 side, enum tt_counter id)
 	v->c[id]++;	/* per-CPU value */
 }
 
-static __always_inline void hist_add(__u16 port, __u8 metric, __u64 ns)
+/* Verifier workaround (Linux 6.1): clang checks a bucket index on one
+ * register and indexes with a copy of it, and the 6.1 verifier does not
+ * carry a bound learnt on a copy ("R2 unbounded memory access"). Clamp the
+ * index in the very register that is returned, so every later copy has the
+ * bound; out-of-range indices (impossible: tt_bucket_of is bounded) land
+ * in the last bucket. */
+static __always_inline __u64 hist_slot_index(__u64 b)
 {
-	struct tt_hist_key k = { .port = port, .metric = metric };
+	asm volatile("if %[b] < %[n] goto +1\n\t"
+		     "%[b] = %[last]\n\t"
+		     : [b] "+r"(b)
+		     : [n] "i"(TT_NBUCKETS), [last] "i"(TT_NBUCKETS - 1));
+	return b;
+}
+
+static __always_inline void hist_add(__u16 port, __u8 metric, __u64 ns, bool admit)
+{
+	struct tt_hist_key k = { .metric = metric };
 	struct tt_hist_val *v, *z;
-	__u32 zero = 0, b;
+	__u32 zero = 0;
+	__u64 b;
 
 	if (!do_hist)
 		return;
+	k.port = series_port(port, admit);
 	v = bpf_map_lookup_elem(&tt_hist, &k);
 	if (!v) {
 		z = bpf_map_lookup_elem(&tt_zero, &zero);
@@ -159,9 +215,7 @@ static __always_inline void hist_add(__u16 port, __u8 metric, __u64 ns)
 			return;
 		}
 	}
-	b = tt_bucket_of(ns);
-	if (b >= TT_NBUCKETS)	/* for the verifier: tt_bucket_of() is bounded */
-		return;
+	b = hist_slot_index(tt_bucket_of(ns));
 	__sync_fetch_and_add(&v->slots[b], 1);
 	/* racy max: another CPU may write a smaller one in between; the
 	 * bucket counts stay exact */
@@ -334,11 +388,11 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 		s->hs_ns = s->ts[0] ? now - s->ts[0] : 0;
 		s->basis = TT_BASIS_SYN_SENT;
 		if (s->ts[0]) {
-			hist_add(s->port, TT_M_CONNECT, s->hs_ns);
-			count(s->port, s->side, TT_C_CONNECT_OK);
+			hist_add(s->port, TT_M_CONNECT, s->hs_ns, true);
+			count(s->port, s->side, TT_C_CONNECT_OK, true);
 		}
 	} else if (s->side == TT_SIDE_SERVER) {
-		count(s->port, s->side, TT_C_HANDSHAKE_OK);
+		count(s->port, s->side, TT_C_HANDSHAKE_OK, true);
 		if (have_synts || retrans) {
 			read_tuple(sk, btf, true, &t);
 			flow_key(&t, (struct sg_flow_key *)&t.ts_ns);
@@ -366,7 +420,7 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 			/* mark, not delete: see TT_SYNTS_CONSUMED */
 			if (syn && !(*syn & TT_SYNTS_CONSUMED))
 				__sync_fetch_and_or(syn, TT_SYNTS_CONSUMED);
-			hist_add(s->port, TT_M_HANDSHAKE_SYN, s->hs_ns);
+			hist_add(s->port, TT_M_HANDSHAKE_SYN, s->hs_ns, true);
 		} else {
 			/* The kernel path creates the child only when the final
 			 * ACK arrives (SYN_RECV and ESTABLISHED come together),
@@ -386,7 +440,7 @@ static __always_inline void on_established(const struct sock *sk, bool btf, stru
 			if (srtt) {
 				s->hs_ns = (__u64)srtt * 1000;
 				s->basis = TT_BASIS_SYNACK_RTT;
-				hist_add(s->port, TT_M_HANDSHAKE_RTT, s->hs_ns);
+				hist_add(s->port, TT_M_HANDSHAKE_RTT, s->hs_ns, true);
 			} else {
 				s->basis = TT_BASIS_NONE;
 				loss(TT_L_NO_RTT);
@@ -416,9 +470,9 @@ static __always_inline void on_close(const struct sock *sk, bool btf, struct tt_
 		dur = s->ts[0] ? now - s->ts[0] : 0;
 		if (s->side == TT_SIDE_CLIENT) {
 			count(s->port, s->side, cause == TT_CAUSE_RESET ?
-			      TT_C_CONNECT_FAIL_RST : TT_C_CONNECT_FAIL_TIMEOUT);
+			      TT_C_CONNECT_FAIL_RST : TT_C_CONNECT_FAIL_TIMEOUT, false);
 			if (dur)
-				hist_add(s->port, TT_M_CONNECT_FAILED, dur);
+				hist_add(s->port, TT_M_CONNECT_FAILED, dur, false);
 		}
 	} else {
 		first = s->est;
@@ -432,14 +486,14 @@ static __always_inline void on_close(const struct sock *sk, bool btf, struct tt_
 			/* ESTABLISHED -> CLOSE: aborted, normally by a RST */
 			kind = TT_KIND_RESET;
 			cause = (s->flags & TT_F_RST_RCVD) ? TT_CAUSE_RESET : TT_CAUSE_TIMEOUT;
-			count(s->port, s->side, TT_C_CLOSE_RESET);
+			count(s->port, s->side, TT_C_CLOSE_RESET, true);
 		}
 		if (s->flags & (TT_F_RST_RCVD | TT_F_RST_SENT))
 			kind = TT_KIND_RESET;
 		if (lifetime)
-			hist_add(s->port, TT_M_LIFETIME, lifetime);
+			hist_add(s->port, TT_M_LIFETIME, lifetime, true);
 		if (kind == TT_KIND_CLOSE && dur)
-			hist_add(s->port, TT_M_CLOSE, dur);
+			hist_add(s->port, TT_M_CLOSE, dur, true);
 		/* phase durations between consecutive known transitions */
 		#pragma unroll
 		for (int i = 1; i < TT_MAX_STATES; i++) {
@@ -453,13 +507,13 @@ static __always_inline void on_close(const struct sock *sk, bool btf, struct tt_
 			if (!a || !b)
 				continue;
 			if (st == TT_FIN_WAIT1)
-				hist_add(s->port, TT_M_FIN_WAIT1, b - a);
+				hist_add(s->port, TT_M_FIN_WAIT1, b - a, true);
 			else if (st == TT_FIN_WAIT2)
-				hist_add(s->port, TT_M_FIN_WAIT2, b - a);
+				hist_add(s->port, TT_M_FIN_WAIT2, b - a, true);
 			else if (st == TT_CLOSE_WAIT)
-				hist_add(s->port, TT_M_CLOSE_WAIT, b - a);
+				hist_add(s->port, TT_M_CLOSE_WAIT, b - a, true);
 			else if (st == TT_LAST_ACK)
-				hist_add(s->port, TT_M_LAST_ACK, b - a);
+				hist_add(s->port, TT_M_LAST_ACK, b - a, true);
 		}
 	}
 	emit(sk, btf, s, kind, first, dur, lifetime, cause, 0);
@@ -509,7 +563,7 @@ static __always_inline int on_state(const struct sock *sk, bool btf, int old, in
 				s->est = n - 1;
 				s->basis = TT_BASIS_NONE;
 				count(s->port, s->side, s->side == TT_SIDE_CLIENT ?
-				      TT_C_CONNECT_OK : TT_C_HANDSHAKE_OK);
+				      TT_C_CONNECT_OK : TT_C_HANDSHAKE_OK, true);
 				emit(sk, btf, s, TT_KIND_HANDSHAKE, 0, 0, 0, TT_CAUSE_NONE, 0);
 			}
 		}
@@ -533,7 +587,7 @@ static __always_inline int on_state(const struct sock *sk, bool btf, int old, in
 		if (s->close == 0xff && old == TT_ESTABLISHED) {
 			s->close = s->n - 1;
 			count(s->port, s->side, new == TT_FIN_WAIT1 ?
-			      TT_C_CLOSE_LOCAL_FIRST : TT_C_CLOSE_REMOTE_FIRST);
+			      TT_C_CLOSE_LOCAL_FIRST : TT_C_CLOSE_REMOTE_FIRST, true);
 			/* ESTABLISHED -> FIN_WAIT1 runs in close()/shutdown() */
 			if (new == TT_FIN_WAIT1 && !s->pid)
 				set_task(s);
@@ -558,11 +612,14 @@ static __always_inline void on_rst(const struct sock *sk, __u8 flag, __u16 lport
 
 	if (s) {
 		s->flags |= flag;
-		count(s->port, s->side, flag == TT_F_RST_RCVD ? TT_C_RST_RCVD : TT_C_RST_SENT);
+		/* a failing connect's RST does not make its port real */
+		count(s->port, s->side, flag == TT_F_RST_RCVD ? TT_C_RST_RCVD : TT_C_RST_SENT,
+		      s->est != 0xff);
 	} else if (lport && (!tgt_port || lport == tgt_port)) {
 		/* no socket we track (e.g. RST to a closed port): the local
-		 * port is a "server" port */
-		count(lport, TT_SIDE_SERVER, flag == TT_F_RST_RCVD ? TT_C_RST_RCVD : TT_C_RST_SENT);
+		 * port is a "server" port; kept apart only if already real */
+		count(lport, TT_SIDE_SERVER, flag == TT_F_RST_RCVD ? TT_C_RST_RCVD : TT_C_RST_SENT,
+		      false);
 	}
 }
 
@@ -576,7 +633,7 @@ static __always_inline void on_synack_retrans(const struct request_sock *req, bo
 	read_tuple((const struct sock *)req, false, false, &t);
 	if (tgt_port && t.lport != tgt_port)
 		return;
-	count(t.lport, TT_SIDE_SERVER, TT_C_SYNACK_RETRANS);
+	count(t.lport, TT_SIDE_SERVER, TT_C_SYNACK_RETRANS, true);
 	flow_key(&t, k);
 	h = bpf_map_lookup_elem(&tt_halfopen, k);
 	if (h) {
@@ -689,13 +746,42 @@ int tt_synack_tp(struct trace_event_raw_tcp_retransmit_synack *ctx)
 	return 0;
 }
 
-SEC("tracepoint/tcp/tcp_send_reset")
-int tt_sendrst_tp(struct trace_event_raw_tcp_send_reset *ctx)
-{
-	/* saddr is a sockaddr_in/in6 of the local end: port at offset 2 */
-	__u16 lport = bpf_ntohs(*(__u16 *)&ctx->saddr[2]);
+/* The classic tcp_send_reset record changed layout (CO-RE flavours below):
+ * since Linux 6.10 it has its own event (trace_event_raw_tcp_send_reset)
+ * whose saddr is a sockaddr_in/in6 of the local end, also for RSTs without
+ * a socket; before, it was an instance of the tcp_event_sk_skb class, which
+ * needs a socket and has the local port as "sport" (host order). Only the
+ * branch the running kernel has is relocated; the other is dead code. */
+struct trace_event_raw_tcp_send_reset___new {
+	const void *skaddr;
+	__u8 saddr[28];
+} __attribute__((preserve_access_index));
 
-	on_rst((const struct sock *)ctx->skaddr, TT_F_RST_SENT, lport);
+struct trace_event_raw_tcp_event_sk_skb___old {
+	const void *skaddr;
+	__u16 sport;
+} __attribute__((preserve_access_index));
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int tt_sendrst_tp(void *ctx)
+{
+	const struct sock *sk;
+	__u16 lport = 0;
+
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset___new)) {
+		struct trace_event_raw_tcp_send_reset___new *c = ctx;
+
+		sk = c->skaddr;
+		/* saddr is a sockaddr_in/in6 of the local end: port at offset 2 */
+		lport = bpf_ntohs(*(__u16 *)&c->saddr[2]);
+	} else {
+		struct trace_event_raw_tcp_event_sk_skb___old *c = ctx;
+
+		sk = c->skaddr;
+		if (sk)
+			lport = c->sport;
+	}
+	on_rst(sk, TT_F_RST_SENT, lport);
 	return 0;
 }
 

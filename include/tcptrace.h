@@ -215,6 +215,7 @@ enum tt_loss_id {
 	TT_L_COUNT_TABLE_FULL,	/* counts dropped: tt_counts full */
 	TT_L_HALFOPEN_TABLE_FULL, /* half-open handshakes not tracked */
 	TT_L_NO_RTT,		/* server handshake without a usable latency measure */
+	TT_L_PORT_TABLE_FULL,	/* samples of a real port filed under "other": tt_ports full */
 	TT_L_EVENTS_SUBMITTED,	/* not a loss: events put in the ring buffer */
 	TT_L_MAX,
 };
@@ -235,11 +236,32 @@ struct tt_loss {
  * 2^SG_COOKIE_PERIOD_SHIFT ns, ~137 s) can no longer complete. */
 #define TT_SYNTS_MAX_AGE_NS	(2ULL << 36)
 
+/* ---- listen queues (bpf/tcptrace_listen.bpf.c, map tt_listen) ----
+ * Seen where the kernel turns a completed handshake into a child socket
+ * (tcp_v4/v6_syn_recv_sock, the hook of libbpf-tools' tcpsynbl), through
+ * fentry or a kprobe: neither exists as a tracepoint. Keyed by the
+ * listener's local port, aggregated like tt_counts (TT_PORT_OTHER). */
+struct tt_listen_val {
+	__u64 calls;		/* child sockets asked for */
+	__u64 overflows;	/* accept queue full: the kernel drops the SYN or
+				 * the final ACK (LINUX_MIB_LISTENOVERFLOWS) */
+	__u32 backlog_max;	/* highest accept-queue length seen */
+	__u32 backlog_limit;	/* the listener's limit (listen() backlog) */
+};
+
+#define TT_LISTEN_ENTRIES	1024
+
 /* ---- configuration (global data of the BPF object, set before load) ---- */
 #define TT_RINGBUF_BYTES	(16U << 20)
 #define TT_SOCK_ENTRIES		131072
-#define TT_HIST_ENTRIES		1024	/* x 5 KB, preallocated */
-#define TT_COUNT_ENTRIES	4096
+#define TT_HIST_ENTRIES		1024	/* x 5 KB, preallocated; resized: (ports + 1) x TT_M_MAX */
+#define TT_COUNT_ENTRIES	4096	/* user space resizes: (ports + 1) x 2 sides */
+/* Ports with series of their own (map tt_ports; `--max-ports`). Samples of
+ * every other port are aggregated under port TT_PORT_OTHER (0: never a TCP
+ * port a connection can use). tt_hist and tt_counts are sized from it. */
+#define TT_PORT_ENTRIES		100
+#define TT_PORT_ENTRIES_MAX	4096
+#define TT_PORT_OTHER		0
 #define TT_HALFOPEN_ENTRIES	16384
 
 #endif /* SG_TCPTRACE_H */

@@ -54,7 +54,7 @@ static void delta(struct tracer_snapshot *cur, const struct tracer_snapshot *pre
 			if (p->port != c->port || p->side != c->side)
 				continue;
 			for (int k = 0; k < TT_UC_MAX; k++)
-				if (k != TT_UC_HALFOPEN && p->c[k] <= c->c[k])
+				if (!tracer_counter_is_gauge(k) && p->c[k] <= c->c[k])
 					c->c[k] -= p->c[k];
 			break;
 		}
@@ -98,6 +98,8 @@ static void report_json(const struct tracer_snapshot *s, const struct tracer_acc
 		if (basis)
 			jw_string_field(w, "basis", basis);
 		jw_uint_field(w, "port", h->port);
+		if (h->port == TT_PORT_OTHER)
+			jw_bool_field(w, "other", true);
 		jw_string_field(w, "unit", "us");
 		jw_uint_field(w, "count", hs.count);
 		jw_float_field(w, "p50", hs.p50_us);
@@ -129,19 +131,25 @@ static void report_json(const struct tracer_snapshot *s, const struct tracer_acc
 
 		jw_start_object(w);
 		jw_uint_field(w, "port", c->port);
+		if (c->port == TT_PORT_OTHER)
+			jw_bool_field(w, "other", true);
 		jw_string_field(w, "side", tracer_side_name(c->side));
 		for (int k = 0; k < TT_UC_MAX; k++)
-			jw_uint_field(w, tracer_counter_name(k), c->c[k]);
+			if (tracer_counter_present(t, k))
+				jw_uint_field(w, tracer_counter_name(k), c->c[k]);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
 	trace_cli_loss_json(w, a);
+	jw_name(w, "listen_hooks");
+	jw_string(w, tracer_listen_hooks(t));
+	trace_cli_absent_json(w, t);
 	jw_end_object(w);
 	jw_free(w);
 }
 
 static void report_text(const struct tracer_snapshot *s, const struct tracer_accounting *a,
-			double interval)
+			struct tracer *t, double interval)
 {
 	struct hist_summary hs;
 	char tbuf[32];
@@ -158,8 +166,12 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 		if (!hist_count(h))
 			continue;
 		hist_summarize(h->slots, h->max_ns, &hs);
-		printf("\n%s, port %u: %s\n", tracer_metric_name(h->metric), h->port,
-		       tracer_metric_desc(h->metric));
+		if (h->port == TT_PORT_OTHER)
+			printf("\n%s, other ports: %s\n", tracer_metric_name(h->metric),
+			       tracer_metric_desc(h->metric));
+		else
+			printf("\n%s, port %u: %s\n", tracer_metric_name(h->metric), h->port,
+			       tracer_metric_desc(h->metric));
 		hist_print_log2(stdout, h->slots);
 		printf("count %llu  p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us\n",
 		       (unsigned long long)hs.count, hs.p50_us, hs.p90_us, hs.p99_us, hs.max_us);
@@ -169,7 +181,10 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 	for (int i = 0; i < s->ncounts; i++) {
 		const struct tracer_counts *c = &s->counts[i];
 
-		printf("%s port %u:", tracer_side_name(c->side), c->port);
+		if (c->port == TT_PORT_OTHER)
+			printf("%s other ports:", tracer_side_name(c->side));
+		else
+			printf("%s port %u:", tracer_side_name(c->side), c->port);
 		for (int k = 0; k < TT_UC_MAX; k++)
 			if (c->c[k])
 				printf(" %s=%llu", tracer_counter_name(k), (unsigned long long)c->c[k]);
@@ -178,6 +193,7 @@ static void report_text(const struct tracer_snapshot *s, const struct tracer_acc
 	if (!s->nhist && !s->ncounts)
 		printf("(no connections)\n");
 	trace_cli_loss_text(stdout, a);
+	trace_cli_absent_text(stdout, t);
 	printf("\n");
 	fflush(stdout);
 }
@@ -213,7 +229,7 @@ static int report(struct tracer *t, const struct trace_cli *cli, struct tracer_s
 	if (cli->json)
 		report_json(&cur, &a, t, interval);
 	else
-		report_text(&cur, &a, interval);
+		report_text(&cur, &a, t, interval);
 	tracer_snapshot_free(&cur);
 	return 0;
 }
@@ -235,6 +251,7 @@ int cmd_hist(int argc, char **argv)
 	o.hist = true;
 	o.force_classic = cli.classic;
 	o.no_xdp = cli.no_xdp;
+	o.max_ports = cli.max_ports;
 	err = tracer_open(&o, NULL, NULL, &t);
 	if (err)
 		return err;
@@ -244,6 +261,8 @@ int cmd_hist(int argc, char **argv)
 			tracer_hook_kind(t), tracer_xdp_ifname(t) ? ", XDP SYN arrivals on " : "",
 			tracer_xdp_ifname(t) ? tracer_xdp_ifname(t) : "",
 			cli.interval > 0 ? "stop" : "print and stop");
+	if (!cli.json)
+		trace_cli_absent_text(stderr, t);
 	start = last = sg_now_mono_ns();
 	if (cli.duration)
 		end = start + (unsigned long long)(cli.duration * 1e9);

@@ -25,6 +25,7 @@
 #include "metrics_http.h"
 #include "metrics_render.h"
 #include "stats_read.h"
+#include "trace_cli.h"
 #include "tracer.h"
 
 #ifndef SG_VERSION
@@ -37,6 +38,7 @@ struct metrics_opts {
 	const char *listen;
 	const char *config;
 	int per_octave;
+	__u32 max_ports;
 	__u16 port;
 	bool no_tracer;
 	bool no_xdp;
@@ -56,7 +58,7 @@ struct mstate {
 
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
-	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP };
+	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_MAX_PORTS };
 	static const struct option lopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
@@ -64,6 +66,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		{ "buckets-per-octave", required_argument, NULL, O_PER_OCTAVE },
 		{ "no-tracer", no_argument, NULL, O_NO_TRACER },
 		{ "no-xdp", no_argument, NULL, O_NO_XDP },
+		{ "max-ports", required_argument, NULL, O_MAX_PORTS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,6 +80,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
 	o->per_octave = DEFAULT_PER_OCTAVE;
+	o->max_ports = TT_PORT_ENTRIES;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:jph", lopts, NULL)) != -1) {
@@ -102,6 +106,14 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 				return sg_fail(SG_EXIT_USAGE, "--buckets-per-octave: '%s': use 1, 2, "
 					       "4, 8 or 16", optarg);
 			o->per_octave = (int)v;
+			break;
+		case O_MAX_PORTS:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > TT_PORT_ENTRIES_MAX)
+				return sg_fail(SG_EXIT_USAGE, "--max-ports: '%s' is not a number "
+					       "of ports (1-%d)", optarg, TT_PORT_ENTRIES_MAX);
+			o->max_ports = (__u32)v;
 			break;
 		case O_NO_TRACER:
 			o->no_tracer = true;
@@ -150,6 +162,8 @@ static int scrape(void *ctx, char **body, size_t *len)
 	struct tracer_accounting acct;
 	const char **expected = NULL;
 	struct metrics_input in = {};
+	const char *absent_m[8], *absent_w[8];
+	bool counter_absent[TT_UC_MAX];
 	struct mbuf b;
 	int n, rc = 0;
 
@@ -192,6 +206,18 @@ static int scrape(void *ctx, char **body, size_t *len)
 	if (s->t) {
 		in.tracer_hooks = tracer_hook_kind(s->t);
 		in.tracer_xdp_ifname = tracer_xdp_ifname(s->t);
+		in.tracer_max_ports = tracer_max_ports(s->t);
+		in.tracer_listen_hooks = tracer_listen_hooks(s->t);
+		for (const char *m, *why; in.nabsent < 8 &&
+		     (m = tracer_absent(s->t, in.nabsent, &why)); in.nabsent++) {
+			absent_m[in.nabsent] = m;
+			absent_w[in.nabsent] = why;
+		}
+		in.absent_metrics = absent_m;
+		in.absent_why = absent_w;
+		for (int k = 0; k < TT_UC_MAX; k++)
+			counter_absent[k] = !tracer_counter_present(s->t, k);
+		in.counter_absent = counter_absent;
 		if (tracer_read(s->t, &snap) == 0) {
 			in.snap = &snap;
 			if (tracer_read_accounting(s->t, &acct) == 0)
@@ -235,6 +261,10 @@ static void print_ready(const char *bound, struct tracer *t)
 		jw_string(w, t ? tracer_hook_kind(t) : NULL);
 		jw_name(w, "syn_arrival_ifname");
 		jw_string(w, t ? tracer_xdp_ifname(t) : NULL);
+		jw_name(w, "listen_hooks");
+		jw_string(w, t ? tracer_listen_hooks(t) : NULL);
+		if (t)
+			trace_cli_absent_json(w, t);
 		jw_end_object(w);
 		jw_free(w);
 		return;
@@ -247,6 +277,8 @@ static void print_ready(const char *bound, struct tracer *t)
 	else
 		printf(" (no tracer)");
 	printf("; Ctrl-C to stop\n");
+	if (t)
+		trace_cli_absent_text(stdout, t);
 	fflush(stdout);
 }
 
@@ -271,7 +303,8 @@ int cmd_metrics(int argc, char **argv)
 		goto out;
 	s.start_time = sg_now_real_ns() / 1e9;
 	if (!o.no_tracer) {
-		struct tracer_opts to = { .port = o.port, .hist = true, .no_xdp = o.no_xdp };
+		struct tracer_opts to = { .port = o.port, .hist = true, .no_xdp = o.no_xdp,
+					  .max_ports = o.max_ports };
 
 		/* Without the tracer the defense metrics still matter: go on */
 		if (tracer_open(&to, NULL, NULL, &s.t) != SG_EXIT_OK) {

@@ -212,6 +212,7 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "synguard: tracing TCP handshakes (%s%s%s); Ctrl-C to stop\n",
 			tracer_hook_kind(t), tracer_xdp_ifname(t) ? ", XDP SYN arrivals on " : "",
 			tracer_xdp_ifname(t) ? tracer_xdp_ifname(t) : "");
+		trace_cli_absent_text(stderr, t);
 	}
 	if (cli.duration)
 		end = sg_now_mono_ns() + (unsigned long long)(cli.duration * 1e9);
@@ -241,12 +242,14 @@ int cmd_trace(int argc, char **argv)
 			jw_string_field(w, "hooks", tracer_hook_kind(t));
 			jw_bool_field(w, "xdp_syn_arrival", tracer_xdp_ifname(t) != NULL);
 			trace_cli_loss_json(w, &a);
+			trace_cli_absent_json(w, t);
 			jw_end_object(w);
 			jw_free(w);
 		}
 	} else {
 		fprintf(stdout, "# %llu events; ", (unsigned long long)c.printed);
 		trace_cli_loss_text(stdout, &a);
+		trace_cli_absent_text(stdout, t);
 		/* also where an operator sees it when stdout goes to a file */
 		if (!isatty(STDOUT_FILENO)) {
 			fprintf(stderr, "synguard: %llu events; ", (unsigned long long)c.printed);

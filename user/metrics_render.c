@@ -195,6 +195,16 @@ static void hist_family_name(int metric, char *buf, size_t len)
 		snprintf(buf, len, "synguard_tcp_%s_duration_seconds", n);
 }
 
+/* port="other": every port without series of its own (tcptrace.h,
+ * TT_PORT_OTHER), so that a port scan adds no series. */
+static void port_label(struct mlabels *l, __u16 port)
+{
+	if (port == TT_PORT_OTHER)
+		ml_add(l, "port", "other");
+	else
+		ml_addu(l, "port", port);
+}
+
 static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 {
 	const struct tracer_snapshot *s = in->snap;
@@ -213,6 +223,19 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 	ml_add(&l, "hooks", in->tracer_hooks ? in->tracer_hooks : "");
 	ml_add(&l, "syn_arrival_ifname", in->tracer_xdp_ifname ? in->tracer_xdp_ifname : "");
 	mf_u64(b, "synguard_tracer_info", &l, 1);
+	mf_family(b, "synguard_tracer_max_ports", "gauge",
+		  "Ports with series of their own (--max-ports): ports with real handshakes "
+		  "or a listener, first come; all others are aggregated under port=\"other\".");
+	mf_u64(b, "synguard_tracer_max_ports", NULL, in->tracer_max_ports);
+	mf_family(b, "synguard_tracer_metric_absent", "gauge",
+		  "1 for metrics this kernel cannot give (a hook is missing), with why; their "
+		  "series are left out.");
+	for (int i = 0; i < in->nabsent; i++) {
+		ml_reset(&l);
+		ml_add(&l, "metrics", in->absent_metrics[i]);
+		ml_add(&l, "why", in->absent_why[i]);
+		mf_u64(b, "synguard_tracer_metric_absent", &l, 1);
+	}
 
 	for (int m = 0; m < TT_M_MAX; m++) {
 		bool first_of_family = true;
@@ -235,7 +258,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 			    strcmp(tracer_metric_name(h->metric), tracer_metric_name(m)))
 				continue;
 			ml_reset(&l);
-			ml_addu(&l, "port", h->port);
+			port_label(&l, h->port);
 			if (basis)
 				ml_add(&l, "basis", basis);
 			mf_histogram(b, name, &l, h->slots, in->bounds);
@@ -249,7 +272,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		if (s->counts[i].side != TT_SIDE_SERVER)
 			continue;
 		ml_reset(&l);
-		ml_addu(&l, "port", s->counts[i].port);
+		port_label(&l, s->counts[i].port);
 		mf_u64(b, "synguard_tcp_half_open", &l, s->counts[i].c[TT_UC_HALFOPEN]);
 	}
 	mf_family(b, "synguard_tcp_half_open_oldest_seconds", "gauge",
@@ -258,12 +281,29 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		if (s->hist[i].metric != TT_UM_HALFOPEN_AGE)
 			continue;
 		ml_reset(&l);
-		ml_addu(&l, "port", s->hist[i].port);
+		port_label(&l, s->hist[i].port);
 		mf_f64(b, "synguard_tcp_half_open_oldest_seconds", &l, s->hist[i].max_ns / 1e9);
 	}
 
+	for (int k = TT_UC_ACCEPT_QUEUE_MAX; k <= TT_UC_ACCEPT_QUEUE_LIMIT; k++) {
+		if (in->counter_absent && in->counter_absent[k])
+			continue;
+		snprintf(name, sizeof(name), "synguard_tcp_%s", tracer_counter_name(k));
+		mf_family(b, name, "gauge", k == TT_UC_ACCEPT_QUEUE_MAX ?
+			  "Longest accept queue seen when a handshake completed, per listener port "
+			  "(fentry/kprobe on tcp_v4/v6_syn_recv_sock)." :
+			  "Accept queue limit (listen() backlog) of the listener, per port.");
+		for (int i = 0; i < s->ncounts; i++) {
+			if (s->counts[i].side != TT_SIDE_SERVER)
+				continue;
+			ml_reset(&l);
+			port_label(&l, s->counts[i].port);
+			mf_u64(b, name, &l, s->counts[i].c[k]);
+		}
+	}
+
 	for (int k = 0; k < TT_UC_MAX; k++) {
-		if (k == TT_UC_HALFOPEN)
+		if (tracer_counter_is_gauge(k) || (in->counter_absent && in->counter_absent[k]))
 			continue;
 		snprintf(name, sizeof(name), "synguard_tcp_%s_total", tracer_counter_name(k));
 		snprintf(help, sizeof(help), "TCP %s per side and service port (clients by "
@@ -272,7 +312,7 @@ static void render_tracer(struct mbuf *b, const struct metrics_input *in)
 		for (int i = 0; i < s->ncounts; i++) {
 			ml_reset(&l);
 			ml_add(&l, "side", tracer_side_name(s->counts[i].side));
-			ml_addu(&l, "port", s->counts[i].port);
+			port_label(&l, s->counts[i].port);
 			mf_u64(b, name, &l, s->counts[i].c[k]);
 		}
 	}

@@ -25,7 +25,7 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 
 int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 {
-	enum { O_PORT = 256, O_DURATION, O_INTERVAL, O_COUNT, O_CLASSIC, O_NOXDP };
+	enum { O_PORT = 256, O_DURATION, O_INTERVAL, O_COUNT, O_CLASSIC, O_NOXDP, O_MAX_PORTS };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
@@ -36,6 +36,7 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "classic", no_argument, NULL, O_CLASSIC },	/* hidden: test the fallback */
 		{ "no-xdp", no_argument, NULL, O_NOXDP },
+		{ "max-ports", required_argument, NULL, O_MAX_PORTS },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -75,6 +76,17 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 			if (errno || end == optarg || *end || v < 1 || optarg[0] == '-')
 				return sg_fail(SG_EXIT_USAGE, "--count: '%s' is not a positive number", optarg);
 			c->count = v;
+			break;
+		case O_MAX_PORTS:
+			if (!hist)
+				goto bad;
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > TT_PORT_ENTRIES_MAX ||
+			    optarg[0] == '-')
+				return sg_fail(SG_EXIT_USAGE, "--max-ports: '%s' is not a number of "
+					       "ports (1-%d)", optarg, TT_PORT_ENTRIES_MAX);
+			c->max_ports = (__u32)v;
 			break;
 		case O_CLASSIC:
 			c->classic = true;
@@ -129,4 +141,27 @@ void trace_cli_loss_text(FILE *f, const struct tracer_accounting *a)
 		fprintf(f, " %s=%llu", tracer_loss_name(i), (unsigned long long)a->loss[i]);
 	fprintf(f, " events_received=%llu unaccounted=%llu\n",
 		(unsigned long long)a->received, (unsigned long long)a->unaccounted);
+}
+
+void trace_cli_absent_json(struct jw *w, const struct tracer *t)
+{
+	const char *m, *why;
+
+	jw_name(w, "absent");
+	jw_start_array(w);
+	for (int i = 0; (m = tracer_absent(t, i, &why)); i++) {
+		jw_start_object(w);
+		jw_string_field(w, "metrics", m);
+		jw_string_field(w, "why", why);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+void trace_cli_absent_text(FILE *f, const struct tracer *t)
+{
+	const char *m, *why;
+
+	for (int i = 0; (m = tracer_absent(t, i, &why)); i++)
+		fprintf(f, "absent on this kernel: %s (%s)\n", m, why);
 }

@@ -32,6 +32,8 @@ struct tracer_opts {
 	bool no_xdp;		/* do not look for synguard's XDP SYN arrivals */
 	bool force_classic;	/* classic tracepoints even if tp_btf works
 				 * (also env SYNGUARD_TRACE_CLASSIC=1) */
+	__u32 max_ports;	/* ports with series of their own; 0 = TT_PORT_ENTRIES.
+				 * The rest are aggregated under TT_PORT_OTHER. */
 };
 
 /* Called for each event; return non-zero to stop polling. */
@@ -59,7 +61,11 @@ const char *tracer_xdp_ifname(const struct tracer *t);
 #define TT_UM_MAX		(TT_M_MAX + 1)
 #define TT_UC_HALFOPEN		TT_C_MAX	/* gauge: half-open now */
 #define TT_UC_HALFOPEN_EXPIRED	(TT_C_MAX + 1)	/* half-open given up by the kernel */
-#define TT_UC_MAX		(TT_C_MAX + 2)
+/* listener ports, from the optional fentry/kprobe hooks (tracer_listen.h) */
+#define TT_UC_LISTEN_OVERFLOW	(TT_C_MAX + 2)	/* accept queue full: ACK dropped */
+#define TT_UC_ACCEPT_QUEUE_MAX	(TT_C_MAX + 3)	/* gauge: peak accept-queue length */
+#define TT_UC_ACCEPT_QUEUE_LIMIT (TT_C_MAX + 4)	/* gauge: the listener's backlog limit */
+#define TT_UC_MAX		(TT_C_MAX + 5)
 
 struct tracer_hist {
 	__u16 port;
@@ -86,6 +92,17 @@ struct tracer_snapshot {
 int tracer_read(struct tracer *t, struct tracer_snapshot *s);
 void tracer_snapshot_free(struct tracer_snapshot *s);
 
+/* What the last tracer_read()'s scan of tt_halfopen did (for benchmarks). */
+struct tracer_scan_stats {
+	__u32 entries;		/* entries read */
+	__u32 expired;		/* of them deleted as expired */
+	__u32 lookup_calls;	/* batch lookup syscalls */
+	__u64 ns;		/* time the scan took */
+};
+void tracer_last_scan(const struct tracer *t, struct tracer_scan_stats *st);
+/* Ports with series of their own (tt_ports' size). */
+__u32 tracer_max_ports(const struct tracer *t);
+
 struct tracer_accounting {
 	__u64 loss[TT_L_MAX];		/* summed over CPUs */
 	__u64 recursion_misses;		/* bpf_prog_info, all our programs */
@@ -94,12 +111,21 @@ struct tracer_accounting {
 };
 int tracer_read_accounting(struct tracer *t, struct tracer_accounting *a);
 
+/* Hooks this kernel lacks: the i-th absent group of metrics (names, comma
+ * separated) and why, or NULL past the last. The run goes on without them. */
+const char *tracer_absent(const struct tracer *t, int i, const char **why);
+/* false: counter id (TT_C_* / TT_UC_*) is not measured here (absent hook) */
+bool tracer_counter_present(const struct tracer *t, int id);
+/* "fentry" or "kprobe" for the listen-queue hooks, NULL when absent */
+const char *tracer_listen_hooks(const struct tracer *t);
+
 /* Stable names (JSON keys). */
 const char *tracer_loss_name(int id);
 const char *tracer_metric_name(int metric);	/* "connect", "handshake", ... */
 const char *tracer_metric_desc(int metric);	/* human label, with the basis */
 const char *tracer_metric_basis(int metric);	/* NULL or "syn_arrival"/"synack_rtt" */
 bool tracer_metric_is_gauge(int metric);
+bool tracer_counter_is_gauge(int id);
 const char *tracer_counter_name(int id);
 const char *tracer_state_name(int state);
 const char *tracer_side_name(int side);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # `make bench`: synguard's XDP microbenchmark (tests/bench/bench_xdp.c).
-# Then the tracer overhead (bench_trace.sh) and the end-to-end SYN-flood lab
-# benchmark (bench_e2e.sh).
+# Then the tracer overhead (bench_trace.sh), the cost of a metrics scrape
+# with a full half-open table (bench_halfopen.sh) and the end-to-end
+# SYN-flood lab benchmark (bench_e2e.sh).
 # Extra arguments go to bench_xdp: -r REPEAT (default 1000000), -n RUNS
 # (default 7, the median is reported), -c CPU.
 set -euo pipefail
@@ -13,4 +14,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 build/tests/bench/bench_xdp "$@"
 tests/bench/bench_trace.sh
+tests/bench/bench_halfopen.sh
 tests/bench/bench_e2e.sh

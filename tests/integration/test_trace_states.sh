@@ -139,7 +139,12 @@ if scen == "success":
 elif scen == "refused":
     port, n = int(a[0]), int(a[1])
     want(C.get(("client", port), {}).get("connect_failed_reset") == n, "connect_failed_reset %s" % C.get(("client", port)))
-    want(C.get(("server", port), {}).get("rst_sent") == n, "rst_sent %s" % C.get(("server", port)))
+    # before Linux 6.10 the kernel does not trace a RST without a socket:
+    # the tracer must then say so (absent) instead of reporting 0
+    if any("rst_sent" in x["metrics"] for x in d.get("absent", [])):
+        want(C.get(("server", port), {}).get("rst_sent", 0) == 0, "rst_sent %s although absent" % C.get(("server", port)))
+    else:
+        want(C.get(("server", port), {}).get("rst_sent") == n, "rst_sent %s" % C.get(("server", port)))
 elif scen == "halfopen":
     port, n = int(a[0]), int(a[1])
     c = C.get(("server", port), {})
@@ -229,10 +234,13 @@ check trace_syn_timeout "$T/t4.json" timeout $N 2.9 3.6
 P=$((BASE + 4)) N=3
 start_server 0.0.0.0 $P client
 ip netns exec "$NS_S" nft add rule inet sgtrace sgin tcp dport $P tcp flags \& \(syn \| ack\) == ack drop
-"$SG_BIN" hist -j --port $P --duration 3.8 >"$T/h5.json" 2>"$T/h5.err" & HPID=$!; sg_on_exit "kill $HPID"
+"$SG_BIN" hist -j --port $P >"$T/h5.json" 2>"$T/h5.err" & HPID=$!; sg_on_exit "kill $HPID"
 sleep 1.5
 sg_in "$NS_C" "$LOOP" --client -a $ADDR_S4 -p $P -c $N -n 1 >/dev/null 2>&1
-wait $HPID	# SYN-ACK retransmitted once at ~1 s, next at ~3 s (after the end)
+# SYN-ACK retransmitted once at ~1 s, next at ~3 s: stop in between, timed
+# from the connects (not from hist's start: loading is slow in a TCG guest)
+sleep 2
+kill -INT $HPID; wait $HPID
 hcheck hist_half_open "$T/h5.json" halfopen $P $N
 ip netns exec "$NS_S" nft delete table inet sgtrace
 

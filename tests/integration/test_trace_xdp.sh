@@ -123,6 +123,10 @@ nsenter --net=/run/netns/"$NS_S" "$LOOP" --server -a 0.0.0.0 -p $P4 --close clie
 sg_on_exit "kill $!"
 sg_wait_port "$NS_S" $P && sg_wait_port "$NS_S" $P4 || { sg_fail servers "did not listen"; exit 1; }
 sg_def_protect "$P,$P4"
+rc=$?
+# e.g. Linux 6.1: synguard's XDP program needs 6.2+ kfuncs; the tracer
+# without XDP arrivals is covered by test_trace_states
+[ $rc = 5 ] && { sg_skip test_trace_xdp "protect exits 5: synguard's XDP does not load on this kernel"; exit 0; }
 sg_on_exit "sg_in $NS_S $SG_BIN unprotect $IF_S1"
 out=$(sg_in "$NS_S" "$SG_BIN" protect $IF_S1 --ports "$P,$P4" -m native -j)
 shared=$(sg_json_get "$out" 'd["synts_shared_with"]')

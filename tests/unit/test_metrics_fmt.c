@@ -281,11 +281,70 @@ static void test_render(void)
 	mb_free(&b);
 }
 
+/* The tracer's aggregate of ports without series of their own (port 0,
+ * TT_PORT_OTHER) is port="other"; absent metrics are named and left out. */
+static void test_render_other_absent(void)
+{
+	static struct tracer_hist hist[1];
+	struct tracer_counts counts[2] = {};
+	struct tracer_snapshot snap = { .nhist = 1, .hist = hist, .ncounts = 2, .counts = counts };
+	const char *am[] = { "listen_overflows, accept_queue_max, accept_queue_limit" };
+	const char *aw[] = { "no fentry, no kprobes" };
+	bool cabs[TT_UC_MAX] = {};
+	struct metrics_input in = {};
+	struct mf_bounds bd;
+	struct mbuf b;
+
+	hist[0].metric = TT_M_CONNECT_FAILED;
+	hist[0].port = TT_PORT_OTHER;
+	hist[0].slots[tt_bucket_of(30000)] = 5000;
+	counts[0].port = TT_PORT_OTHER;
+	counts[0].side = TT_SIDE_CLIENT;
+	counts[0].c[TT_C_CONNECT_FAIL_RST] = 5000;
+	counts[1].port = 8080;
+	counts[1].side = TT_SIDE_SERVER;
+	counts[1].c[TT_C_HANDSHAKE_OK] = 20;
+	counts[1].c[TT_UC_ACCEPT_QUEUE_MAX] = 4;
+	cabs[TT_UC_LISTEN_OVERFLOW] = cabs[TT_UC_ACCEPT_QUEUE_MAX] = cabs[TT_UC_ACCEPT_QUEUE_LIMIT] = true;
+	mf_bounds_init(&bd, 2);
+	in.version = "9.9";
+	in.snap = &snap;
+	in.bounds = &bd;
+	in.tracer_max_ports = 100;
+	in.nabsent = 1;
+	in.absent_metrics = am;
+	in.absent_why = aw;
+	in.counter_absent = cabs;
+	mb_init(&b);
+	metrics_render(&b, &in);
+	SG_EXPECT("render_port_other",
+		  sample(b.p, "synguard_tcp_connect_failed_reset_total{side=\"client\",port=\"other\"}") == 5000 &&
+		  sample(b.p, "synguard_tcp_connect_failed_duration_seconds_count{port=\"other\"}") == 5000 &&
+		  !strstr(b.p, "port=\"0\""), "port 0 not rendered as other");
+	SG_EXPECT("render_max_ports", sample(b.p, "synguard_tracer_max_ports") == 100, "max_ports");
+	SG_EXPECT("render_absent",
+		  strstr(b.p, "synguard_tracer_metric_absent{metrics=\"listen_overflows, accept_queue_max, "
+			 "accept_queue_limit\",why=\"no fentry, no kprobes\"} 1\n") != NULL &&
+		  !strstr(b.p, "listen_overflows_total") && !strstr(b.p, "synguard_tcp_accept_queue"),
+		  "absent metrics not named, or their series present");
+	mb_free(&b);
+	/* present: the gauges appear, per listener port */
+	memset(cabs, 0, sizeof(cabs));
+	in.nabsent = 0;
+	mb_init(&b);
+	metrics_render(&b, &in);
+	SG_EXPECT("render_accept_queue", sample(b.p, "synguard_tcp_accept_queue_max{port=\"8080\"}") == 4 &&
+		  strstr(b.p, "# TYPE synguard_tcp_listen_overflows_total counter") != NULL,
+		  "listen-queue series missing");
+	mb_free(&b);
+}
+
 int main(void)
 {
 	test_primitives();
 	test_bounds();
 	test_histogram();
 	test_render();
+	test_render_other_absent();
 	return sg_test_failures ? 1 : 0;
 }
