@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "escape.h"
 #include "json.h"
 #include "pins.h"
 #include "ports.h"
@@ -51,6 +52,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 {
 	struct sg_config cfg;
 	char since[32], ports[1024], pin_dir[PATH_MAX];
+	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
 	bool pinned;
 
 	if (sg_defense_read_config(d, &cfg))
@@ -85,7 +87,8 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_end_object(w);
 		return;
 	}
-	printf("%s (ifindex %d): protected since %s\n", d->ifname, d->ifindex, since);
+	printf("%s (ifindex %d): protected since %s\n", sg_esc_text(d->ifname, esc, sizeof(esc)),
+	       d->ifindex, since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  ttl:      %u\n", cfg.ttl);
@@ -95,7 +98,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 	else
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
-	printf("  pin dir:  %s\n", pinned ? pin_dir : "none");
+	printf("  pin dir:  %s\n", pinned ? sg_esc_text(pin_dir, esc, sizeof(esc)) : "none");
 }
 
 int cmd_status(int argc, char **argv)
