@@ -40,6 +40,7 @@ struct metrics_opts {
 	__u16 port;
 	bool no_tracer;
 	bool no_xdp;
+	struct hg_limits lim;	/* connection limits: http_guard.h */
 };
 
 /* Everything a scrape touches; scrapes run on MHD's connection threads. */
@@ -56,7 +57,8 @@ struct mstate {
 
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
-	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP };
+	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_HDR_TMO, O_IDLE_TMO,
+	       O_PER_SOURCE, O_MAX_CONNS };
 	static const struct option lopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
@@ -64,6 +66,10 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		{ "buckets-per-octave", required_argument, NULL, O_PER_OCTAVE },
 		{ "no-tracer", no_argument, NULL, O_NO_TRACER },
 		{ "no-xdp", no_argument, NULL, O_NO_XDP },
+		{ "header-timeout", required_argument, NULL, O_HDR_TMO },
+		{ "idle-timeout", required_argument, NULL, O_IDLE_TMO },
+		{ "max-conns-per-source", required_argument, NULL, O_PER_SOURCE },
+		{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,6 +83,8 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
 	o->per_octave = DEFAULT_PER_OCTAVE;
+	o->lim = (struct hg_limits){ HG_DEFAULT_HEADER_TIMEOUT_S, HG_DEFAULT_IDLE_TIMEOUT_S,
+				     HG_DEFAULT_PER_SOURCE, HG_DEFAULT_MAX_CONNS };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:jph", lopts, NULL)) != -1) {
@@ -106,6 +114,28 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		case O_NO_TRACER:
 			o->no_tracer = true;
 			break;
+		case O_HDR_TMO:
+		case O_IDLE_TMO:
+		case O_PER_SOURCE:
+		case O_MAX_CONNS: {
+			unsigned int max = c == O_MAX_CONNS || c == O_PER_SOURCE ?
+					   HG_MAX_CONNS_LIMIT : 3600;
+			unsigned int *dst = c == O_HDR_TMO ? &o->lim.header_timeout_s :
+					    c == O_IDLE_TMO ? &o->lim.idle_timeout_s :
+					    c == O_PER_SOURCE ? &o->lim.per_source :
+					    &o->lim.max_conns;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > max)
+				return sg_fail(SG_EXIT_USAGE, "--%s: '%s': use 1..%u",
+					       c == O_HDR_TMO ? "header-timeout" :
+					       c == O_IDLE_TMO ? "idle-timeout" :
+					       c == O_PER_SOURCE ? "max-conns-per-source" :
+					       "max-connections", optarg, max);
+			*dst = (unsigned int)v;
+			break;
+		}
 		case O_NO_XDP:
 			o->no_xdp = true;
 			break;
@@ -281,7 +311,7 @@ int cmd_metrics(int argc, char **argv)
 	}
 	/* signals before the server starts, so no thread inherits the default */
 	sg_on_signal(&stop);
-	err = metrics_http_start(o.listen, scrape, &s, &h, bound, sizeof(bound));
+	err = metrics_http_start(o.listen, &o.lim, scrape, &s, &h, bound, sizeof(bound));
 	if (err)
 		goto out;
 	print_ready(bound, s.t);

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* http_guard.c - see http_guard.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http_guard.h"
+
+#define NS		1000000000ull
+#define REAP_EVERY_NS	(NS / 10)
+/* A connection we shut down that MHD never announced (it failed to take it
+ * over) would hold its slot forever: give up on it after this long. */
+#define ORPHAN_NS	(10 * NS)
+
+struct hg_conn {
+	bool used, started, evicted;
+	int fd;			/* MHD's descriptor: only a key, never used */
+	int dupfd;		/* ours, for shutdown() */
+	struct in6_addr src;	/* per-source key (IPv4 mapped, IPv6 /64) */
+	uint64_t wait_since;	/* waiting for a request since (ns); 0 = answering */
+	uint64_t deadline;	/* the request must be complete by then */
+	uint64_t evicted_at;
+	uint64_t gen;
+};
+
+struct http_guard {
+	struct hg_limits lim;
+	pthread_mutex_t lock;
+	struct hg_conn *tab;
+	unsigned int cap;
+	uint64_t gen;
+	struct hg_counts n;
+	struct MHD_Daemon *d;
+	int lfd, wake[2];
+	pthread_t thread;
+	bool running;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NS + ts.tv_nsec;
+}
+
+struct http_guard *hg_new(const struct hg_limits *lim)
+{
+	struct http_guard *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->lim = *lim;
+	/* room for the connections being closed beside max_conns live ones */
+	g->cap = lim->max_conns + lim->max_conns / 2 + 16;
+	g->tab = calloc(g->cap, sizeof(*g->tab));
+	if (!g->tab) {
+		free(g);
+		return NULL;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	g->lfd = g->wake[0] = g->wake[1] = -1;
+	return g;
+}
+
+unsigned int hg_capacity(const struct http_guard *g)
+{
+	return g->cap;
+}
+
+static void source_key(const struct sockaddr_storage *ss, struct in6_addr *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (ss->ss_family == AF_INET) {
+		k->s6_addr[10] = k->s6_addr[11] = 0xff;
+		memcpy(&k->s6_addr[12], &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		return;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		*k = *a;
+		/* one host's IPv6 addresses are usually one /64; mapped IPv4 as IPv4 */
+		if (!IN6_IS_ADDR_V4MAPPED(a))
+			memset(&k->s6_addr[8], 0, 8);
+	}
+}
+
+/* lock held */
+static void evict(struct hg_conn *c, uint64_t now)
+{
+	shutdown(c->dupfd, SHUT_RDWR);	/* MHD sees EOF, closes and tells us */
+	c->evicted = true;
+	c->evicted_at = now;
+}
+
+/* lock held */
+static void release(struct hg_conn *c)
+{
+	close(c->dupfd);
+	memset(c, 0, sizeof(*c));
+}
+
+static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, socklen_t len)
+{
+	struct hg_conn *victim_src = NULL, *victim_any = NULL, *slot = NULL, *c;
+	unsigned int live = 0, live_src = 0;
+	uint64_t now = now_ns(), gen;
+	struct in6_addr key;
+	int dupfd;
+
+	source_key(ss, &key);
+	pthread_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->cap; i++) {
+		c = &g->tab[i];
+		if (!c->used) {
+			slot = slot ? slot : c;
+			continue;
+		}
+		if (c->evicted)
+			continue;
+		live++;
+		if (!memcmp(&c->src, &key, sizeof(key))) {
+			live_src++;
+			if (c->wait_since && (!victim_src || c->wait_since < victim_src->wait_since))
+				victim_src = c;
+		}
+		if (c->wait_since && (!victim_any || c->wait_since < victim_any->wait_since))
+			victim_any = c;
+	}
+	if (live_src >= g->lim.per_source) {
+		if (!victim_src)
+			goto refuse;	/* all of this source's connections are busy */
+		evict(victim_src, now);
+		g->n.evicted_source++;
+		live--;
+	}
+	if (live >= g->lim.max_conns) {
+		if (!victim_any)
+			goto refuse;
+		evict(victim_any, now);
+		g->n.evicted_full++;
+	}
+	if (!slot)
+		goto refuse;	/* every slot holds a connection still closing */
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0)
+		goto refuse;
+	gen = ++g->gen;
+	*slot = (struct hg_conn){ .used = true, .fd = fd, .dupfd = dupfd, .src = key,
+				  .wait_since = now,
+				  .deadline = now + g->lim.header_timeout_s * NS, .gen = gen };
+	g->n.accepted++;
+	pthread_mutex_unlock(&g->lock);
+	if (MHD_add_connection(g->d, fd, (struct sockaddr *)ss, len) != MHD_YES) {
+		/* MHD closed fd; the slot is still ours unless MHD announced it */
+		pthread_mutex_lock(&g->lock);
+		if (slot->used && slot->gen == gen && !slot->started)
+			release(slot);
+		g->n.refused++;
+		g->n.accepted--;
+		pthread_mutex_unlock(&g->lock);
+	}
+	return;
+refuse:
+	g->n.refused++;
+	pthread_mutex_unlock(&g->lock);
+	close(fd);
+}
+
+static void reap(struct http_guard *g)
+{
+	uint64_t now = now_ns();
+
+	pthread_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->cap; i++) {
+		struct hg_conn *c = &g->tab[i];
+
+		if (!c->used)
+			continue;
+		if (c->evicted) {
+			if (!c->started && now - c->evicted_at > ORPHAN_NS)
+				release(c);
+			continue;
+		}
+		if (c->wait_since && now > c->deadline) {
+			evict(c, now);
+			g->n.timed_out++;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void *accept_loop(void *arg)
+{
+	struct http_guard *g = arg;
+	uint64_t last_reap = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = g->lfd, .events = POLLIN },
+				       { .fd = g->wake[0], .events = POLLIN } };
+
+		if (poll(p, 2, 100) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;	/* hg_stop */
+		/* a bounded batch, so that the reaper runs under a connect storm */
+		for (int k = 0; k < 256 && (p[0].revents & POLLIN); k++) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			int fd = accept4(g->lfd, (struct sockaddr *)&ss, &len,
+					 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (fd < 0) {
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+				    errno == ENOMEM)
+					usleep(10000);	/* out of descriptors: let closes finish */
+				if (errno != EINTR && errno != ECONNABORTED)
+					break;
+				continue;
+			}
+			admit(g, fd, &ss, len);
+		}
+		if (now_ns() - last_reap >= REAP_EVERY_NS) {
+			reap(g);
+			last_reap = now_ns();
+		}
+	}
+	return NULL;
+}
+
+int hg_start(struct http_guard *g, int listen_fd, struct MHD_Daemon *d)
+{
+	int fl = fcntl(listen_fd, F_GETFL);
+
+	if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	g->lfd = listen_fd;
+	g->d = d;
+	if (pthread_create(&g->thread, NULL, accept_loop, g)) {
+		close(g->wake[0]);
+		close(g->wake[1]);
+		g->wake[0] = g->wake[1] = -1;
+		return -EAGAIN;
+	}
+	g->running = true;
+	return 0;
+}
+
+void hg_stop(struct http_guard *g)
+{
+	if (!g || !g->running)
+		return;
+	if (write(g->wake[1], "x", 1) < 0)
+		pthread_cancel(g->thread);	/* cannot happen with an empty pipe */
+	pthread_join(g->thread, NULL);
+	g->running = false;
+}
+
+void hg_free(struct http_guard *g)
+{
+	if (!g)
+		return;
+	hg_stop(g);
+	for (unsigned int i = 0; i < g->cap; i++)
+		if (g->tab[i].used)
+			release(&g->tab[i]);
+	if (g->wake[0] >= 0) {
+		close(g->wake[0]);
+		close(g->wake[1]);
+	}
+	pthread_mutex_destroy(&g->lock);
+	free(g->tab);
+	free(g);
+}
+
+static struct hg_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+void hg_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_guard *g = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct hg_conn *hc;
+
+	pthread_mutex_lock(&g->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = NULL;
+		/* not started yet: an old slot of a reused number is started */
+		for (unsigned int i = 0; ci && i < g->cap; i++) {
+			hc = &g->tab[i];
+			if (hc->used && !hc->started && hc->fd == ci->connect_fd) {
+				hc->started = true;
+				*socket_context = hc;
+				break;
+			}
+		}
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		release(*socket_context);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+void hg_request_completed(void *cls, struct MHD_Connection *c, void **req_ctx,
+			  enum MHD_RequestTerminationCode toe)
+{
+	struct http_guard *g = cls;
+	struct hg_conn *hc = conn_of(c);
+	unsigned int t = g->lim.idle_timeout_s > g->lim.header_timeout_s ?
+			 g->lim.idle_timeout_s : g->lim.header_timeout_s;
+	uint64_t now = now_ns();
+
+	(void)req_ctx;
+	(void)toe;
+	if (!hc)
+		return;
+	pthread_mutex_lock(&g->lock);
+	if (hc->used && !hc->evicted) {
+		hc->wait_since = now;
+		hc->deadline = now + t * NS;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+void hg_answering(struct http_guard *g, struct MHD_Connection *c)
+{
+	struct hg_conn *hc = conn_of(c);
+
+	if (!hc)
+		return;
+	pthread_mutex_lock(&g->lock);
+	if (hc->used)
+		hc->wait_since = 0;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void hg_get_counts(struct http_guard *g, struct hg_counts *out)
+{
+	pthread_mutex_lock(&g->lock);
+	*out = g->n;
+	pthread_mutex_unlock(&g->lock);
+}
