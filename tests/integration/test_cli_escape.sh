@@ -86,7 +86,7 @@ text ${T}_stats_interval_text "$TMP/stats_iv.txt"
 
 # the exposition: promtool accepts it, the label is the name as escape.h says
 MPORT=19761
-sg_in "$NS" "$SG_BIN" metrics --no-tracer -l 127.0.0.1:$MPORT >"$TMP/m.out" 2>"$TMP/m.err" &
+nsenter --net=/run/netns/"$NS" "$SG_BIN" metrics --no-tracer -l 127.0.0.1:$MPORT >"$TMP/m.out" 2>"$TMP/m.err" &
 MPID=$!
 sg_on_exit "kill $MPID"
 for i in $(seq 100); do grep -q serving "$TMP/m.out" && break; sleep 0.1; done
