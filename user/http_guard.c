@@ -20,11 +20,17 @@
  * over) would hold its slot forever: give up on it after this long. */
 #define ORPHAN_NS	(10 * NS)
 
+/* A source with live connections (IPv4 mapped, IPv6 /64); live == 0: free */
+struct hg_src {
+	struct in6_addr key;
+	unsigned int live;
+};
+
 struct hg_conn {
 	bool used, started, evicted;
 	int fd;			/* MHD's descriptor: only a key, never used */
 	int dupfd;		/* ours, for shutdown() */
-	struct in6_addr src;	/* per-source key (IPv4 mapped, IPv6 /64) */
+	struct hg_src *src;	/* while live (not evicted) */
 	uint64_t wait_since;	/* waiting for a request since (ns); 0 = answering */
 	uint64_t deadline;	/* the request must be complete by then */
 	uint64_t evicted_at;
@@ -35,6 +41,7 @@ struct http_guard {
 	struct hg_limits lim;
 	pthread_mutex_t lock;
 	struct hg_conn *tab;
+	struct hg_src *srcs;	/* cap entries: never more sources than slots */
 	unsigned int cap;
 	uint64_t gen;
 	struct hg_counts n;
@@ -62,7 +69,10 @@ struct http_guard *hg_new(const struct hg_limits *lim)
 	/* room for the connections being closed beside max_conns live ones */
 	g->cap = lim->max_conns + lim->max_conns / 2 + 16;
 	g->tab = calloc(g->cap, sizeof(*g->tab));
-	if (!g->tab) {
+	g->srcs = calloc(g->cap, sizeof(*g->srcs));
+	if (!g->tab || !g->srcs) {
+		free(g->tab);
+		free(g->srcs);
 		free(g);
 		return NULL;
 	}
@@ -94,17 +104,48 @@ static void source_key(const struct sockaddr_storage *ss, struct in6_addr *k)
 	}
 }
 
+/* lock held. The entry of key, or a free one for it (NULL: none free). */
+static struct hg_src *src_get(struct http_guard *g, const struct in6_addr *key)
+{
+	struct hg_src *free_e = NULL;
+
+	for (unsigned int i = 0; i < g->cap; i++) {
+		struct hg_src *e = &g->srcs[i];
+
+		if (!e->live) {
+			free_e = free_e ? free_e : e;
+			continue;
+		}
+		if (!memcmp(&e->key, key, sizeof(*key)))
+			return e;
+	}
+	if (free_e)
+		free_e->key = *key;
+	return free_e;
+}
+
+/* lock held: c no longer counts for its source */
+static void unlive(struct hg_conn *c)
+{
+	if (c->src) {
+		c->src->live--;
+		c->src = NULL;
+	}
+}
+
 /* lock held */
 static void evict(struct hg_conn *c, uint64_t now)
 {
 	shutdown(c->dupfd, SHUT_RDWR);	/* MHD sees EOF, closes and tells us */
 	c->evicted = true;
 	c->evicted_at = now;
+	unlive(c);
 }
 
 /* lock held */
 static void release(struct hg_conn *c)
 {
+	unlive(c);
 	close(c->dupfd);
 	memset(c, 0, sizeof(*c));
 }
@@ -112,13 +153,18 @@ static void release(struct hg_conn *c)
 static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, socklen_t len)
 {
 	struct hg_conn *victim_src = NULL, *victim_any = NULL, *slot = NULL, *c;
-	unsigned int live = 0, live_src = 0;
+	unsigned int live = 0, live_src;
 	uint64_t now = now_ns(), gen;
 	struct in6_addr key;
+	struct hg_src *src;
 	int dupfd;
 
 	source_key(ss, &key);
 	pthread_mutex_lock(&g->lock);
+	src = src_get(g, &key);
+	if (!src)
+		goto refuse;	/* cannot happen: no more sources than slots */
+	live_src = src->live;
 	for (unsigned int i = 0; i < g->cap; i++) {
 		c = &g->tab[i];
 		if (!c->used) {
@@ -128,12 +174,16 @@ static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, soc
 		if (c->evicted)
 			continue;
 		live++;
-		if (!memcmp(&c->src, &key, sizeof(key))) {
-			live_src++;
-			if (c->wait_since && (!victim_src || c->wait_since < victim_src->wait_since))
-				victim_src = c;
-		}
-		if (c->wait_since && (!victim_any || c->wait_since < victim_any->wait_since))
+		if (!c->wait_since)
+			continue;	/* being answered */
+		if (c->src == src && (!victim_src || c->wait_since < victim_src->wait_since))
+			victim_src = c;
+		/* when full, the heaviest source pays first (its longest waiting
+		 * connection): a scraper with one connection is closed only if
+		 * no source has more */
+		if (!victim_any || c->src->live > victim_any->src->live ||
+		    (c->src->live == victim_any->src->live &&
+		     c->wait_since < victim_any->wait_since))
 			victim_any = c;
 	}
 	if (live_src >= g->lim.per_source) {
@@ -155,7 +205,8 @@ static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, soc
 	if (dupfd < 0)
 		goto refuse;
 	gen = ++g->gen;
-	*slot = (struct hg_conn){ .used = true, .fd = fd, .dupfd = dupfd, .src = key,
+	src->live++;
+	*slot = (struct hg_conn){ .used = true, .fd = fd, .dupfd = dupfd, .src = src,
 				  .wait_since = now,
 				  .deadline = now + g->lim.header_timeout_s * NS, .gen = gen };
 	g->n.accepted++;
@@ -280,6 +331,7 @@ void hg_free(struct http_guard *g)
 		close(g->wake[1]);
 	}
 	pthread_mutex_destroy(&g->lock);
+	free(g->srcs);
 	free(g->tab);
 	free(g);
 }

@@ -9,10 +9,12 @@
  *     after it connected, and idle_timeout_s after the end of a response for
  *     the next one (MHD's own idle timeout covers silence at any time);
  *   - keeps at most per_source connections per source (IPv4 address, IPv6
- *     /64) and max_conns in all: a new connection beyond either limit
- *     closes the connection of that source (resp. of anyone) that has been
- *     waiting for its request the longest; only when every connection is
- *     busy with a response is the new one refused;
+ *     /64) and max_conns in all: a new connection beyond the first limit
+ *     closes the connection of that source that has been waiting for its
+ *     request the longest; beyond the second, that of the source with the
+ *     most connections (so a burst from heavy sources cannot close a lone
+ *     scraper's connection before its request arrived); only when every
+ *     candidate is busy with a response is the new one refused;
  * so a scrape always finds room, and memory stays bounded (max_conns MHD
  * connections with a fixed memory pool each, plus as many in closing).
  * A connection is closed by shutdown() on a dup of its socket, so that the
