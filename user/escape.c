@@ -155,3 +155,23 @@ out:
 	out[o] = 0;
 	return out;
 }
+
+void sg_esc_msg(FILE *f, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	size_t n = strlen(str), k;
+
+	while (n) {
+		k = sg_utf8_len(p, n);
+		if (k == 0 || (k == 1 && ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)) ||
+		    (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			k = k ? k : 1;
+			for (size_t i = 0; i < k; i++)
+				fprintf(f, "\\x%02x", p[i]);
+		} else {
+			fwrite(p, 1, k, f);
+		}
+		p += k;
+		n -= k;
+	}
+}

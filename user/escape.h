@@ -14,6 +14,8 @@
  *   text        for people and terminals: '\' becomes "\\", controls (C0,
  *               DEL, C1) and invalid bytes become \xXX, so the output is
  *               valid UTF-8 without terminal controls and reversible
+ *   messages    (stderr) like text, but newline and tab stay and '\' is
+ *               left alone: prose around a name, not a name alone
  * Overlong forms, surrogates (ED A0..BF) and code points above U+10FFFF
  * count as invalid, byte by byte.
  */
@@ -39,6 +41,8 @@ char *sg_esc_label(const char *s, char *out, size_t len);
  * escape boundary if it does not fit). Returns out, so that it can go
  * straight into printf("%s"). */
 char *sg_esc_text(const char *s, char *out, size_t len);
+/* A message for stderr (see above) written to f. */
+void sg_esc_msg(FILE *f, const char *s);
 /* Room for any interface name escaped by sg_esc_text (15 bytes x "\xXX") */
 #define SG_ESC_IFNAME 64
 

@@ -301,6 +301,16 @@ void metrics_http_stop(struct metrics_http *h)
 	if (!h)
 		return;
 	hg_stop(h->g);		/* no new connections */
+	if (sg_env.verbose) {
+		struct hg_counts n;
+
+		hg_get_counts(h->g, &n);
+		fprintf(stderr, "synguard: http: %llu connections accepted, %llu refused, "
+			"closed: %llu over the per-source limit, %llu over the total, "
+			"%llu by the header timeout\n", (unsigned long long)n.accepted,
+			(unsigned long long)n.refused, (unsigned long long)n.evicted_source,
+			(unsigned long long)n.evicted_full, (unsigned long long)n.timed_out);
+	}
 	MHD_stop_daemon(h->d);	/* closes the connections */
 	close(h->lfd);
 	hg_free(h->g);

@@ -113,4 +113,9 @@ strict ${T}_unprotect_json "$TMP/unprotect.json" 'd["ifname"]'
 S protect "$NAME" --ports 80 -m skb >/dev/null 2>&1
 S unprotect "$NAME" >"$TMP/unprotect.txt" 2>&1
 text ${T}_unprotect_text "$TMP/unprotect.txt"
+# messages on stderr quote the name too: exit 3, and no raw invalid bytes
+S unprotect "$NAME" >/dev/null 2>"$TMP/unprotect.err"; rc=$?
+[ $rc = 3 ] && python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$TMP/unprotect.err" 2>/dev/null &&
+	grep -qF -- 'sg\xff\xfe' "$TMP/unprotect.err" && sg_pass ${T}_message_escaped ||
+	sg_fail ${T}_message_escaped "exit $rc: $(od -c "$TMP/unprotect.err" | head -n 2 | tr -s ' \n' ' ')"
 exit 0

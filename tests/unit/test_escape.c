@@ -119,11 +119,29 @@ static void test_text(void)
 	SG_EXPECT("escape_text_cut_not_in_escape", !strcmp(small, "a\\xff"), "got '%s'", small);
 }
 
+static void test_msg(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		SG_FAIL("escape_msg", "open_memstream failed");
+		return;
+	}
+	sg_esc_msg(f, NASTY " is not protected\n\tsee \x1b[0m");
+	fclose(f);
+	SG_EXPECT("escape_msg", !strcmp(buf, "sg\\xff\\xfe\"\\q is not protected\n\tsee \\x1b[0m"),
+		  "got '%s'", buf);
+	free(buf);
+}
+
 int main(void)
 {
 	test_utf8();
 	test_json();
 	test_label();
 	test_text();
+	test_msg();
 	return sg_test_failures ? 1 : 0;
 }
