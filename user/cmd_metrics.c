@@ -57,6 +57,7 @@ struct mstate {
 
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
+	/* O_HDR_TMO.. in the order of enum hg_opt */
 	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_HDR_TMO, O_IDLE_TMO,
 	       O_PER_SOURCE, O_MAX_CONNS };
 	static const struct option lopts[] = {
@@ -83,8 +84,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
 	o->per_octave = DEFAULT_PER_OCTAVE;
-	o->lim = (struct hg_limits){ HG_DEFAULT_HEADER_TIMEOUT_S, HG_DEFAULT_IDLE_TIMEOUT_S,
-				     HG_DEFAULT_PER_SOURCE, HG_DEFAULT_MAX_CONNS };
+	hg_limits_default(&o->lim);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:jph", lopts, NULL)) != -1) {
@@ -117,25 +117,10 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		case O_HDR_TMO:
 		case O_IDLE_TMO:
 		case O_PER_SOURCE:
-		case O_MAX_CONNS: {
-			unsigned int max = c == O_MAX_CONNS || c == O_PER_SOURCE ?
-					   HG_MAX_CONNS_LIMIT : 3600;
-			unsigned int *dst = c == O_HDR_TMO ? &o->lim.header_timeout_s :
-					    c == O_IDLE_TMO ? &o->lim.idle_timeout_s :
-					    c == O_PER_SOURCE ? &o->lim.per_source :
-					    &o->lim.max_conns;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > max)
-				return sg_fail(SG_EXIT_USAGE, "--%s: '%s': use 1..%u",
-					       c == O_HDR_TMO ? "header-timeout" :
-					       c == O_IDLE_TMO ? "idle-timeout" :
-					       c == O_PER_SOURCE ? "max-conns-per-source" :
-					       "max-connections", optarg, max);
-			*dst = (unsigned int)v;
+		case O_MAX_CONNS:
+			if ((err = hg_parse_opt(c - O_HDR_TMO, optarg, &o->lim)))
+				return err;
 			break;
-		}
 		case O_NO_XDP:
 			o->no_xdp = true;
 			break;

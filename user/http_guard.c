@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "http_guard.h"
 
 #define NS		1000000000ull
@@ -57,6 +58,44 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NS + ts.tv_nsec;
+}
+
+void hg_limits_default(struct hg_limits *lim)
+{
+	*lim = (struct hg_limits){
+		.header_timeout_s = HG_DEFAULT_HEADER_TIMEOUT_S,
+		.idle_timeout_s = HG_DEFAULT_IDLE_TIMEOUT_S,
+		.per_source = HG_DEFAULT_PER_SOURCE,
+		.max_conns = HG_DEFAULT_MAX_CONNS,
+	};
+}
+
+int hg_parse_opt(int which, const char *arg, struct hg_limits *lim)
+{
+	static const struct { const char *name; unsigned int max; } opt[] = {
+		[HG_OPT_HEADER_TIMEOUT] = { "header-timeout", 3600 },
+		[HG_OPT_IDLE_TIMEOUT] = { "idle-timeout", 3600 },
+		[HG_OPT_PER_SOURCE] = { "max-conns-per-source", HG_MAX_CONNS_LIMIT },
+		[HG_OPT_MAX_CONNS] = { "max-connections", HG_MAX_CONNS_LIMIT },
+	};
+	unsigned int *dst[] = {
+		[HG_OPT_HEADER_TIMEOUT] = &lim->header_timeout_s,
+		[HG_OPT_IDLE_TIMEOUT] = &lim->idle_timeout_s,
+		[HG_OPT_PER_SOURCE] = &lim->per_source,
+		[HG_OPT_MAX_CONNS] = &lim->max_conns,
+	};
+	char *end;
+	long v;
+
+	if (which < 0 || which > HG_OPT_MAX_CONNS)
+		return sg_fail(SG_EXIT_USAGE, "internal: unknown limit %d", which);
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > (long)opt[which].max)
+		return sg_fail(SG_EXIT_USAGE, "--%s: '%s': use 1..%u", opt[which].name, arg,
+			       opt[which].max);
+	*dst[which] = (unsigned int)v;
+	return 0;
 }
 
 struct http_guard *hg_new(const struct hg_limits *lim)

@@ -38,6 +38,14 @@ struct hg_limits {
 #define HG_DEFAULT_MAX_CONNS		128
 #define HG_MAX_CONNS_LIMIT		4096
 
+void hg_limits_default(struct hg_limits *lim);
+/* The command-line options, in this order: --header-timeout,
+ * --idle-timeout, --max-conns-per-source, --max-connections */
+enum hg_opt { HG_OPT_HEADER_TIMEOUT, HG_OPT_IDLE_TIMEOUT, HG_OPT_PER_SOURCE, HG_OPT_MAX_CONNS };
+/* Set one limit from its option's argument: 0, or SG_EXIT_USAGE after a
+ * message. */
+int hg_parse_opt(int which, const char *arg, struct hg_limits *lim);
+
 struct hg_counts {
 	uint64_t accepted, refused, evicted_source, evicted_full, timed_out;
 };

@@ -204,12 +204,7 @@ static void raise_nofile(unsigned int conns)
 int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metrics_http_fn fn,
 		       void *ctx, struct metrics_http **out, char *bound, size_t boundlen)
 {
-	static const struct hg_limits defaults = {
-		.header_timeout_s = HG_DEFAULT_HEADER_TIMEOUT_S,
-		.idle_timeout_s = HG_DEFAULT_IDLE_TIMEOUT_S,
-		.per_source = HG_DEFAULT_PER_SOURCE,
-		.max_conns = HG_DEFAULT_MAX_CONNS,
-	};
+	struct hg_limits defaults;
 	struct sockaddr_storage ss, got;
 	socklen_t sl, gl = sizeof(got);
 	struct metrics_http *h;
@@ -217,6 +212,9 @@ int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metric
 	int fd, one = 1, rc;
 
 	*out = NULL;
+	hg_limits_default(&defaults);
+	if (!lim)
+		lim = &defaults;
 	if (metrics_parse_listen(listen_s, &ss, &sl, err, sizeof(err)))
 		return sg_fail(SG_EXIT_USAGE, "--listen %s", err);
 	/* Our own socket, so that a busy port gets a precise message and port 0
@@ -254,7 +252,7 @@ int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metric
 	h->fn = fn;
 	h->ctx = ctx;
 	h->lfd = fd;
-	h->g = hg_new(lim ? lim : &defaults);
+	h->g = hg_new(lim);
 	if (!h->g) {
 		close(fd);
 		free(h);
@@ -271,7 +269,7 @@ int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metric
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned int)(hg_capacity(h->g) * POOL_THREADS),
 				MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned int)(lim ? lim : &defaults)->idle_timeout_s,
+				lim->idle_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 				MHD_OPTION_NOTIFY_CONNECTION, hg_notify_connection, h->g,
 				MHD_OPTION_NOTIFY_COMPLETED, hg_request_completed, h->g,
