@@ -27,24 +27,32 @@ struct hg_src {
 	unsigned int live;
 };
 
+/*
+ * One connection handed to MHD, from admit() until MHD reports it closed
+ * (its socket_context). Live ones count against the limits; an evicted one
+ * was shut down and only waits for MHD to close it: it holds no descriptor
+ * of ours and no room under the limits, however long MHD takes (a loaded
+ * machine: hundreds).
+ */
 struct hg_conn {
-	bool used, started, evicted;
+	struct hg_conn *prev, *next;	/* g->conns */
+	bool started, evicted;
 	int fd;			/* MHD's descriptor: only a key, never used */
-	int dupfd;		/* ours, for shutdown() */
-	struct hg_src *src;	/* while live (not evicted) */
+	int dupfd;		/* ours, for shutdown(); -1 once evicted */
+	struct hg_src *src;	/* while live */
+	uint64_t since;		/* admitted, or evicted (ns) */
 	uint64_t wait_since;	/* waiting for a request since (ns); 0 = answering */
 	uint64_t deadline;	/* the request must be complete by then */
-	uint64_t evicted_at;
-	uint64_t gen;
 };
 
 struct http_guard {
 	struct hg_limits lim;
 	pthread_mutex_t lock;
-	struct hg_conn *tab;
-	struct hg_src *srcs;	/* cap entries: never more sources than slots */
-	unsigned int cap;
-	uint64_t gen;
+	struct hg_conn *conns;	/* every record, newest first */
+	unsigned int live;	/* records not evicted */
+	unsigned int nrec;	/* records: live + closing, at most cap */
+	struct hg_src *srcs;	/* max_conns entries: never more sources than live */
+	unsigned int cap;	/* connections MHD must take: live + closing */
 	struct hg_counts n;
 	struct MHD_Daemon *d;
 	int lfd, wake[2];
@@ -105,13 +113,10 @@ struct http_guard *hg_new(const struct hg_limits *lim)
 	if (!g)
 		return NULL;
 	g->lim = *lim;
-	/* room for the connections being closed beside max_conns live ones */
-	g->cap = lim->max_conns + lim->max_conns / 2 + 16;
-	g->tab = calloc(g->cap, sizeof(*g->tab));
-	g->srcs = calloc(g->cap, sizeof(*g->srcs));
-	if (!g->tab || !g->srcs) {
-		free(g->tab);
-		free(g->srcs);
+	/* room for connections MHD has yet to close beside the live ones */
+	g->cap = lim->max_conns + (lim->max_conns * 4 > 512 ? lim->max_conns * 4 : 512);
+	g->srcs = calloc(lim->max_conns, sizeof(*g->srcs));
+	if (!g->srcs) {
 		free(g);
 		return NULL;
 	}
@@ -148,7 +153,7 @@ static struct hg_src *src_get(struct http_guard *g, const struct in6_addr *key)
 {
 	struct hg_src *free_e = NULL;
 
-	for (unsigned int i = 0; i < g->cap; i++) {
+	for (unsigned int i = 0; i < g->lim.max_conns; i++) {
 		struct hg_src *e = &g->srcs[i];
 
 		if (!e->live) {
@@ -163,98 +168,101 @@ static struct hg_src *src_get(struct http_guard *g, const struct in6_addr *key)
 	return free_e;
 }
 
-/* lock held: c no longer counts for its source */
-static void unlive(struct hg_conn *c)
+/* lock held: c stops counting (it is being closed, or gone) */
+static void unlive(struct http_guard *g, struct hg_conn *c)
 {
-	if (c->src) {
-		c->src->live--;
-		c->src = NULL;
-	}
+	if (c->evicted)
+		return;
+	c->evicted = true;
+	c->src->live--;
+	c->src = NULL;
+	g->live--;
+	close(c->dupfd);
+	c->dupfd = -1;
 }
 
 /* lock held */
-static void evict(struct hg_conn *c, uint64_t now)
+static void evict(struct http_guard *g, struct hg_conn *c, uint64_t now)
 {
 	shutdown(c->dupfd, SHUT_RDWR);	/* MHD sees EOF, closes and tells us */
-	c->evicted = true;
-	c->evicted_at = now;
-	unlive(c);
+	unlive(g, c);
+	c->since = now;
 }
 
-/* lock held */
-static void release(struct hg_conn *c)
+/* lock held: forget c */
+static void release(struct http_guard *g, struct hg_conn *c)
 {
-	unlive(c);
-	close(c->dupfd);
-	memset(c, 0, sizeof(*c));
+	unlive(g, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		g->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	g->nrec--;
+	free(c);
 }
 
 static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, socklen_t len)
 {
-	struct hg_conn *victim_src = NULL, *victim_any = NULL, *slot = NULL, *c;
-	unsigned int live = 0, live_src;
-	uint64_t now = now_ns(), gen;
+	struct hg_conn *victim_src = NULL, *victim_any = NULL, *c;
+	uint64_t now = now_ns();
 	struct in6_addr key;
 	struct hg_src *src;
-	int dupfd;
 
 	source_key(ss, &key);
+	c = calloc(1, sizeof(*c));
 	pthread_mutex_lock(&g->lock);
-	src = src_get(g, &key);
-	if (!src)
-		goto refuse;	/* cannot happen: no more sources than slots */
-	live_src = src->live;
-	for (unsigned int i = 0; i < g->cap; i++) {
-		c = &g->tab[i];
-		if (!c->used) {
-			slot = slot ? slot : c;
-			continue;
-		}
-		if (c->evicted)
-			continue;
-		live++;
-		if (!c->wait_since)
-			continue;	/* being answered */
-		if (c->src == src && (!victim_src || c->wait_since < victim_src->wait_since))
-			victim_src = c;
+	for (struct hg_conn *o = g->conns; o; o = o->next) {
+		if (o->evicted || !o->wait_since)
+			continue;	/* closing, or being answered */
+		if (!memcmp(&o->src->key, &key, sizeof(key)) &&
+		    (!victim_src || o->wait_since < victim_src->wait_since))
+			victim_src = o;
 		/* when full, the heaviest source pays first (its longest waiting
 		 * connection): a scraper with one connection is closed only if
 		 * no source has more */
-		if (!victim_any || c->src->live > victim_any->src->live ||
-		    (c->src->live == victim_any->src->live &&
-		     c->wait_since < victim_any->wait_since))
-			victim_any = c;
+		if (!victim_any || o->src->live > victim_any->src->live ||
+		    (o->src->live == victim_any->src->live && o->wait_since < victim_any->wait_since))
+			victim_any = o;
 	}
-	if (live_src >= g->lim.per_source) {
-		if (!victim_src)
-			goto refuse;	/* all of this source's connections are busy */
-		evict(victim_src, now);
+	if (victim_src && victim_src->src->live >= g->lim.per_source) {
+		evict(g, victim_src, now);
 		g->n.evicted_source++;
-		live--;
-	}
-	if (live >= g->lim.max_conns) {
-		if (!victim_any)
-			goto refuse;
-		evict(victim_any, now);
+	} else if (g->live >= g->lim.max_conns && victim_any) {
+		evict(g, victim_any, now);
 		g->n.evicted_full++;
 	}
-	if (!slot)
-		goto refuse;	/* every slot holds a connection still closing */
-	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dupfd < 0)
+	/* still over a limit: every candidate is busy answering */
+	src = src_get(g, &key);
+	if (!c || !src || src->live >= g->lim.per_source || g->live >= g->lim.max_conns)
 		goto refuse;
-	gen = ++g->gen;
+	/* MHD must never refuse what we hand over: libmicrohttpd 0.9.75 was seen
+	 * to deadlock its worker threads after "Failed to start serving new
+	 * connection" (its limit reached by connections it had yet to close) */
+	if (g->nrec >= g->cap)
+		goto refuse;
+	c->dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (c->dupfd < 0)
+		goto refuse;
+	c->fd = fd;
+	c->src = src;
+	c->since = c->wait_since = now;
+	c->deadline = now + g->lim.header_timeout_s * NS;
 	src->live++;
-	*slot = (struct hg_conn){ .used = true, .fd = fd, .dupfd = dupfd, .src = src,
-				  .wait_since = now,
-				  .deadline = now + g->lim.header_timeout_s * NS, .gen = gen };
+	g->live++;
+	c->next = g->conns;
+	if (g->conns)
+		g->conns->prev = c;
+	g->conns = c;
+	g->nrec++;
 	g->n.accepted++;
 	pthread_mutex_unlock(&g->lock);
 	if (MHD_add_connection(g->d, fd, (struct sockaddr *)ss, len) != MHD_YES) {
-		/* MHD closed fd; the slot is still ours unless MHD announced it */
+		/* MHD closed fd and will not announce it */
 		pthread_mutex_lock(&g->lock);
-		if (slot->used && slot->gen == gen && !slot->started)
-			release(slot);
+		if (!c->started)
+			release(g, c);
 		g->n.refused++;
 		g->n.accepted--;
 		pthread_mutex_unlock(&g->lock);
@@ -263,26 +271,26 @@ static void admit(struct http_guard *g, int fd, struct sockaddr_storage *ss, soc
 refuse:
 	g->n.refused++;
 	pthread_mutex_unlock(&g->lock);
+	free(c);
 	close(fd);
 }
 
 static void reap(struct http_guard *g)
 {
 	uint64_t now = now_ns();
+	struct hg_conn *c, *next;
 
 	pthread_mutex_lock(&g->lock);
-	for (unsigned int i = 0; i < g->cap; i++) {
-		struct hg_conn *c = &g->tab[i];
-
-		if (!c->used)
-			continue;
+	for (c = g->conns; c; c = next) {
+		next = c->next;
 		if (c->evicted) {
-			if (!c->started && now - c->evicted_at > ORPHAN_NS)
-				release(c);
+			/* MHD never took it over: nobody will report it closed */
+			if (!c->started && now - c->since > ORPHAN_NS)
+				release(g, c);
 			continue;
 		}
 		if (c->wait_since && now > c->deadline) {
-			evict(c, now);
+			evict(g, c, now);
 			g->n.timed_out++;
 		}
 	}
@@ -362,16 +370,14 @@ void hg_free(struct http_guard *g)
 	if (!g)
 		return;
 	hg_stop(g);
-	for (unsigned int i = 0; i < g->cap; i++)
-		if (g->tab[i].used)
-			release(&g->tab[i]);
+	while (g->conns)	/* MHD stopped: none of these will be reported */
+		release(g, g->conns);
 	if (g->wake[0] >= 0) {
 		close(g->wake[0]);
 		close(g->wake[1]);
 	}
 	pthread_mutex_destroy(&g->lock);
 	free(g->srcs);
-	free(g->tab);
 	free(g);
 }
 
@@ -394,17 +400,17 @@ void hg_notify_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		*socket_context = NULL;
-		/* not started yet: an old slot of a reused number is started */
-		for (unsigned int i = 0; ci && i < g->cap; i++) {
-			hc = &g->tab[i];
-			if (hc->used && !hc->started && hc->fd == ci->connect_fd) {
+		/* not started yet (the record of a closed connection whose number
+		 * was reused is started); newest first */
+		for (hc = g->conns; ci && hc; hc = hc->next) {
+			if (!hc->started && hc->fd == ci->connect_fd) {
 				hc->started = true;
 				*socket_context = hc;
 				break;
 			}
 		}
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-		release(*socket_context);
+		release(g, *socket_context);
 		*socket_context = NULL;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -424,7 +430,7 @@ void hg_request_completed(void *cls, struct MHD_Connection *c, void **req_ctx,
 	if (!hc)
 		return;
 	pthread_mutex_lock(&g->lock);
-	if (hc->used && !hc->evicted) {
+	if (!hc->evicted) {
 		hc->wait_since = now;
 		hc->deadline = now + t * NS;
 	}
@@ -438,8 +444,7 @@ void hg_answering(struct http_guard *g, struct MHD_Connection *c)
 	if (!hc)
 		return;
 	pthread_mutex_lock(&g->lock);
-	if (hc->used)
-		hc->wait_since = 0;
+	hc->wait_since = 0;
 	pthread_mutex_unlock(&g->lock);
 }
 

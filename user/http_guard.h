@@ -16,9 +16,12 @@
  *     scraper's connection before its request arrived); only when every
  *     candidate is busy with a response is the new one refused;
  * so a scrape always finds room, and memory stays bounded (max_conns MHD
- * connections with a fixed memory pool each, plus as many in closing).
+ * connections with a fixed memory pool each, plus those MHD has yet to
+ * close: hg_capacity() in all, 4 x max_conns or at least 512 more).
  * A connection is closed by shutdown() on a dup of its socket, so that the
- * descriptor MHD owns is never touched and never reused under us.
+ * descriptor MHD owns is never touched and never reused under us; the dup
+ * is closed at once, and a closing connection takes no room under the
+ * limits however long MHD takes to close it.
  */
 #ifndef SG_HTTP_GUARD_H
 #define SG_HTTP_GUARD_H
@@ -54,7 +57,7 @@ struct http_guard;
 
 /* NULL when out of memory. */
 struct http_guard *hg_new(const struct hg_limits *lim);
-/* Table size: MHD must be allowed at least this many connections. */
+/* Live and closing connections: MHD must be allowed this many. */
 unsigned int hg_capacity(const struct http_guard *g);
 /* For MHD_OPTION_NOTIFY_CONNECTION (cls = the guard). */
 void hg_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,

