@@ -42,6 +42,7 @@ struct metrics_opts {
 	__u16 port;
 	bool no_tracer;
 	bool no_xdp;
+	struct hg_limits lim;	/* connection limits: http_guard.h */
 };
 
 /* Everything a scrape touches; scrapes run on MHD's connection threads. */
@@ -58,7 +59,9 @@ struct mstate {
 
 static int parse_args(int argc, char **argv, struct metrics_opts *o)
 {
-	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_MAX_PORTS };
+	/* O_HDR_TMO.. in the order of enum hg_opt */
+	enum { O_PORT = 256, O_PER_OCTAVE, O_NO_TRACER, O_NO_XDP, O_HDR_TMO, O_IDLE_TMO,
+	       O_PER_SOURCE, O_MAX_CONNS, O_MAX_PORTS };
 	static const struct option lopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
@@ -67,6 +70,10 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 		{ "no-tracer", no_argument, NULL, O_NO_TRACER },
 		{ "no-xdp", no_argument, NULL, O_NO_XDP },
 		{ "max-ports", required_argument, NULL, O_MAX_PORTS },
+		{ "header-timeout", required_argument, NULL, O_HDR_TMO },
+		{ "idle-timeout", required_argument, NULL, O_IDLE_TMO },
+		{ "max-conns-per-source", required_argument, NULL, O_PER_SOURCE },
+		{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -81,6 +88,7 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 	o->listen = DEFAULT_LISTEN;
 	o->per_octave = DEFAULT_PER_OCTAVE;
 	o->max_ports = TT_PORT_ENTRIES;
+	hg_limits_default(&o->lim);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:jph", lopts, NULL)) != -1) {
@@ -117,6 +125,13 @@ static int parse_args(int argc, char **argv, struct metrics_opts *o)
 			break;
 		case O_NO_TRACER:
 			o->no_tracer = true;
+			break;
+		case O_HDR_TMO:
+		case O_IDLE_TMO:
+		case O_PER_SOURCE:
+		case O_MAX_CONNS:
+			if ((err = hg_parse_opt(c - O_HDR_TMO, optarg, &o->lim)))
+				return err;
 			break;
 		case O_NO_XDP:
 			o->no_xdp = true;
@@ -314,7 +329,7 @@ int cmd_metrics(int argc, char **argv)
 	}
 	/* signals before the server starts, so no thread inherits the default */
 	sg_on_signal(&stop);
-	err = metrics_http_start(o.listen, scrape, &s, &h, bound, sizeof(bound));
+	err = metrics_http_start(o.listen, &o.lim, scrape, &s, &h, bound, sizeof(bound));
 	if (err)
 		goto out;
 	print_ready(bound, s.t);

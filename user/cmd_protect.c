@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "escape.h"
 #include "json.h"
 #include "keyfile.h"
 #include "kernel_support.h"
@@ -234,6 +235,7 @@ static void json_port(unsigned int port, void *ctx)
 static void print_report(const struct report *r)
 {
 	char ports[512];
+	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
 	unsigned int n = sg_ports_count(r->ports);
 
 	if (sg_ports_format(r->ports, ports, sizeof(ports)) >= sizeof(ports))
@@ -272,7 +274,8 @@ static void print_report(const struct report *r)
 		jw_free(w);
 		return;
 	}
-	printf("%s %s (ifindex %d)\n", r->action, r->ifname, r->ifindex);
+	printf("%s %s (ifindex %d)\n", r->action, sg_esc_text(r->ifname, esc, sizeof(esc)),
+	       r->ifindex);
 	printf("  mode:     %s\n", sg_mode_name(r->mode));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
@@ -283,7 +286,7 @@ static void print_report(const struct report *r)
 	printf("  xdp prog: id %u (%s)\n", r->xdp_id, SG_XDP_PROG_NAME);
 	printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
 	       r->tc_repaired ? " - re-attached, it was missing" : "");
-	printf("  pin dir:  %s\n", r->pin_dir ? r->pin_dir : "none");
+	printf("  pin dir:  %s\n", r->pin_dir ? sg_esc_text(r->pin_dir, esc, sizeof(esc)) : "none");
 	if (r->synts_shared_with)
 		printf("  SYN-arrival map shared with %s\n", r->synts_shared_with);
 }

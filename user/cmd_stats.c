@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "escape.h"
 #include "json.h"
 #include "stats_read.h"
 
@@ -130,6 +131,8 @@ static void json_counters(struct jw *w, const struct sg_counters *c, double secs
 
 static void print_totals(const struct sg_defense *list, const struct sg_counters *c, int n)
 {
+	char esc[SG_ESC_IFNAME];
+
 	if (sg_env.json) {
 		struct jw *w = jw_new(stdout, sg_env.pretty);
 
@@ -155,7 +158,7 @@ static void print_totals(const struct sg_defense *list, const struct sg_counters
 	/* one column per interface; summary first, then every reason */
 	printf("%-22s", "COUNTER");
 	for (int i = 0; i < n; i++)
-		printf(" %15s", list[i].ifname);
+		printf(" %15s", sg_esc_text(list[i].ifname, esc, sizeof(esc)));
 	printf("\n");
 	for (int r = 0; r < 7; r++) {
 		printf("%-22s", total_names[r]);
@@ -181,6 +184,7 @@ static void print_rates(const struct sg_defense *list, const struct sg_counters 
 {
 	time_t now = time(NULL);
 	char ts[32];
+	char esc[SG_ESC_IFNAME];
 	struct tm tm;
 
 	if (sg_env.json) {
@@ -222,7 +226,7 @@ static void print_rates(const struct sg_defense *list, const struct sg_counters 
 		__u64 tot[7];
 
 		totals_array(&delta[i], tot);
-		printf("%-8s %-15s", ts, list[i].ifname);
+		printf("%-8s %-15s", ts, sg_esc_text(list[i].ifname, esc, sizeof(esc)));
 		for (int r = 0; r < 7; r++)
 			printf(" %10.0f", (double)tot[r] / secs);
 		printf("\n");

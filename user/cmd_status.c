@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "escape.h"
 #include "json.h"
 #include "lock.h"
 #include "pins.h"
@@ -121,6 +122,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 {
 	struct sg_config cfg;
 	char since[32], ports[1024], pin_dir[PATH_MAX];
+	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
 	bool pinned;
 
 	if (sg_defense_read_config(d, &cfg))
@@ -157,10 +159,12 @@ static void show(struct jw *w, const struct sg_defense *d)
 		return;
 	}
 	if (d->tc_id)
-		printf("%s (ifindex %d): protected since %s\n", d->ifname, d->ifindex, since);
+		printf("%s (ifindex %d): protected since %s\n", sg_esc_text(d->ifname, esc, sizeof(esc)),
+		       d->ifindex, since);
 	else
 		printf("%s (ifindex %d): PARTIAL - synguard's XDP program is attached without its "
-		       "tc handoff (since %s): clients get resets\n", d->ifname, d->ifindex, since);
+		       "tc handoff (since %s): clients get resets\n",
+		       sg_esc_text(d->ifname, esc, sizeof(esc)), d->ifindex, since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  ttl:      %u\n", cfg.ttl);
@@ -170,7 +174,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 	else
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
-	printf("  pin dir:  %s\n", pinned ? pin_dir : "none");
+	printf("  pin dir:  %s\n", pinned ? sg_esc_text(pin_dir, esc, sizeof(esc)) : "none");
 	text_busy(d->ifindex);
 }
 

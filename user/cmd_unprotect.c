@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "escape.h"
 #include "json.h"
 #include "lock.h"
 #include "pins.h"
@@ -65,6 +66,8 @@ struct removed {
 
 static void report(const char *ifname, int ifindex, const struct removed *r)
 {
+	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
+
 	if (sg_env.json) {
 		struct jw *w = jw_new(stdout, sg_env.pretty);
 
@@ -85,15 +88,16 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 		return;
 	}
 	if (r->xdp_id)
-		printf("unprotected %s: removed XDP program id %u", ifname, r->xdp_id);
+		printf("unprotected %s: removed XDP program id %u", sg_esc_text(ifname, esc, sizeof(esc)),
+		       r->xdp_id);
 	else
-		printf("%s was not protected; removed leftovers:", ifname);
+		printf("%s was not protected; removed leftovers:", sg_esc_text(ifname, esc, sizeof(esc)));
 	if (r->tc_id)
 		printf("%s tc filter (prog id %u)", r->xdp_id ? "," : "", r->tc_id);
 	if (r->clsact)
 		printf(", clsact qdisc");
 	if (r->pins)
-		printf(", pins in %s", r->pin_dir);
+		printf(", pins in %s", sg_esc_text(r->pin_dir, esc, sizeof(esc)));
 	printf("\n");
 }
 

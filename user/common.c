@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/mount.h>
@@ -15,13 +16,20 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "escape.h"
 
 struct sg_env sg_env = { .prog = "synguard" };
 
 static void vmsg(const char *pfx, const char *fmt, va_list ap)
 {
+	char *m = NULL;
+
 	fprintf(stderr, "synguard: %s", pfx);
-	vfprintf(stderr, fmt, ap);
+	/* messages quote interface names, which may hold any byte */
+	if (vasprintf(&m, fmt, ap) >= 0) {
+		sg_esc_msg(stderr, m);
+		free(m);
+	}
 	fputc('\n', stderr);
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "escape.h"
 #include "json.h"
 
 #define JW_MAX_DEPTH 32
@@ -88,20 +89,7 @@ void jw_end_array(struct jw *w) { close_(w, ']'); }
 static void quoted(struct jw *w, const char *s)
 {
 	fputc('"', w->f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", w->f); break;
-		case '\\': fputs("\\\\", w->f); break;
-		case '\n': fputs("\\n", w->f); break;
-		case '\r': fputs("\\r", w->f); break;
-		case '\t': fputs("\\t", w->f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(w->f, "\\u%04x", *p);
-			else
-				fputc(*p, w->f);
-		}
-	}
+	sg_esc_json(w->f, s);	/* invalid UTF-8 too: escape.h */
 	fputc('"', w->f);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "metrics_fmt.h"
 
 void mb_init(struct mbuf *b)
@@ -67,23 +68,8 @@ void mb_printf(struct mbuf *b, const char *fmt, ...)
 
 char *mf_escape_label(const char *in, char *out, size_t len)
 {
-	size_t o = 0;
-
-	if (!len)
-		return out;
-	for (const char *p = in; *p && o + 3 < len; p++) {
-		if (*p == '\\' || *p == '"') {
-			out[o++] = '\\';
-			out[o++] = *p;
-		} else if (*p == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = 0;
-	return out;
+	/* \\, \" and \n, and no raw invalid UTF-8: escape.h */
+	return sg_esc_label(in, out, len);
 }
 
 void ml_reset(struct mlabels *l)

@@ -40,7 +40,8 @@ void ml_reset(struct mlabels *l);
 void ml_add(struct mlabels *l, const char *name, const char *value);	/* value escaped */
 void ml_addu(struct mlabels *l, const char *name, unsigned long long v);
 
-/* Escape a label value (\\, \" and \n) into out; returns out. */
+/* Escape a label value (\\, \" and \n; invalid UTF-8 as escape.h says) into
+ * out; returns out. */
 char *mf_escape_label(const char *in, char *out, size_t len);
 
 /* "# HELP name help" and "# TYPE name type" (type: counter, gauge, histogram). */

@@ -5,18 +5,26 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
 #include "common.h"
+#include "http_guard.h"
 #include "metrics_http.h"
 
 #define CONTENT_TYPE_METRICS	"text/plain; version=0.0.4; charset=utf-8"
-#define MAX_CONNECTIONS		64	/* Prometheus needs one; leave room for people */
-#define IDLE_TIMEOUT_S		10
+/* Polling threads: a scrape blocks its thread while it renders, and the
+ * scrapes serialize on the render lock anyway; two keep the other
+ * connections moving meanwhile. */
+#define POOL_THREADS		2
+#define CONN_MEMORY		(32 * 1024)	/* MHD's pool per connection: headers */
+#define LISTEN_BACKLOG		1024	/* a connect storm must not drop a scrape's SYN */
 
 struct metrics_http {
 	struct MHD_Daemon *d;
+	struct http_guard *g;
+	int lfd;
 	metrics_http_fn fn;
 	void *ctx;
 };
@@ -153,6 +161,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	hg_answering(h->g, c);	/* the request is complete: no header timeout */
 	if (!is_metrics && !is_index)
 		return text(c, MHD_HTTP_NOT_FOUND, "404 not found: try /metrics\n", NULL);
 	if (!get)
@@ -179,16 +188,34 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-int metrics_http_start(const char *listen_s, metrics_http_fn fn, void *ctx,
-		       struct metrics_http **out, char *bound, size_t boundlen)
+/* Two descriptors per live connection (MHD's and the guard's dup), one per
+ * closing one: make sure the soft limit allows them, as far as the hard
+ * limit does. */
+static void raise_nofile(unsigned int conns)
 {
+	rlim_t want = (rlim_t)conns * 2 + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int metrics_http_start(const char *listen_s, const struct hg_limits *lim, metrics_http_fn fn,
+		       void *ctx, struct metrics_http **out, char *bound, size_t boundlen)
+{
+	struct hg_limits defaults;
 	struct sockaddr_storage ss, got;
 	socklen_t sl, gl = sizeof(got);
 	struct metrics_http *h;
 	char err[160], host[INET6_ADDRSTRLEN];
-	int fd, one = 1;
+	int fd, one = 1, rc;
 
 	*out = NULL;
+	hg_limits_default(&defaults);
+	if (!lim)
+		lim = &defaults;
 	if (metrics_parse_listen(listen_s, &ss, &sl, err, sizeof(err)))
 		return sg_fail(SG_EXIT_USAGE, "--listen %s", err);
 	/* Our own socket, so that a busy port gets a precise message and port 0
@@ -197,7 +224,7 @@ int metrics_http_start(const char *listen_s, metrics_http_fn fn, void *ctx,
 	if (fd < 0)
 		return sg_fail(SG_EXIT_ERROR, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64)) {
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, LISTEN_BACKLOG)) {
 		int e = errno;
 
 		close(fd);
@@ -225,18 +252,44 @@ int metrics_http_start(const char *listen_s, metrics_http_fn fn, void *ctx,
 	}
 	h->fn = fn;
 	h->ctx = ctx;
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-				MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	h->lfd = fd;
+	h->g = hg_new(lim);
+	if (!h->g) {
+		close(fd);
+		free(h);
+		return sg_fail(SG_EXIT_ERROR, "out of memory");
+	}
+	raise_nofile(hg_capacity(h->g));	/* MHD's + the guard's dups (live ones) */
+	/* The guard accepts and hands connections over (http_guard.h). */
+	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+				MHD_USE_ITC | MHD_USE_ERROR_LOG,
 				0, NULL, NULL, handle, h,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
+				/* the guard's limits are the real ones: MHD must take
+				 * whatever it hands over, closing ones included, in
+				 * either pool thread (each gets half of this) */
+				MHD_OPTION_CONNECTION_LIMIT, hg_capacity(h->g) * POOL_THREADS,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				lim->idle_timeout_s,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+				MHD_OPTION_NOTIFY_CONNECTION, hg_notify_connection, h->g,
+				MHD_OPTION_NOTIFY_COMPLETED, hg_request_completed, h->g,
 				MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		close(fd);
+		hg_free(h->g);
 		free(h);
 		return sg_fail(SG_EXIT_ERROR, "cannot start the HTTP server on %s", listen_s);
+	}
+	rc = hg_start(h->g, fd, h->d);
+	if (rc) {
+		MHD_stop_daemon(h->d);
+		close(fd);
+		hg_free(h->g);
+		free(h);
+		return sg_fail(SG_EXIT_ERROR, "cannot start the HTTP server on %s: %s", listen_s,
+			       strerror(-rc));
 	}
 	*out = h;
 	return SG_EXIT_OK;
@@ -246,6 +299,19 @@ void metrics_http_stop(struct metrics_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);	/* also closes the listening socket */
+	hg_stop(h->g);		/* no new connections */
+	if (sg_env.verbose) {
+		struct hg_counts n;
+
+		hg_get_counts(h->g, &n);
+		fprintf(stderr, "synguard: http: %llu connections accepted, %llu refused, "
+			"closed: %llu over the per-source limit, %llu over the total, "
+			"%llu by the header timeout\n", (unsigned long long)n.accepted,
+			(unsigned long long)n.refused, (unsigned long long)n.evicted_source,
+			(unsigned long long)n.evicted_full, (unsigned long long)n.timed_out);
+	}
+	MHD_stop_daemon(h->d);	/* closes the connections */
+	close(h->lfd);
+	hg_free(h->g);
 	free(h);
 }

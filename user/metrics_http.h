@@ -5,15 +5,17 @@
  *   GET/HEAD /         a small index page
  *   other methods on those paths: 405 with an Allow header
  *   any other path: 404
- * One thread per connection (scrapes run concurrently; the callback guards
- * its own state), a connection limit and an idle timeout, so slow or
- * vanishing clients cannot pile up.
+ * Two polling threads serve every connection (the callback guards its own
+ * state); http_guard.h decides who gets a connection and for how long, so
+ * idle, slow or vanishing clients cannot pile up or lock scrapes out.
  */
 #ifndef SG_METRICS_HTTP_H
 #define SG_METRICS_HTTP_H
 
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include "http_guard.h"
 
 /* Fill *body (malloc'ed, the server frees it) and *len; non-zero = 500. */
 typedef int (*metrics_http_fn)(void *ctx, char **body, size_t *len);
@@ -25,10 +27,11 @@ struct metrics_http;
 int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 			 char *err, size_t errlen);
 
-/* Bind, listen and start serving. On success *bound is "ADDR:PORT" as bound
- * (the real port when 0 was asked). Returns an sg_exit code after a message. */
-int metrics_http_start(const char *listen, metrics_http_fn fn, void *ctx,
-		       struct metrics_http **out, char *bound, size_t boundlen);
+/* Bind, listen and start serving with the connection limits lim (NULL: the
+ * HG_DEFAULT_* ones). On success *bound is "ADDR:PORT" as bound (the real
+ * port when 0 was asked). Returns an sg_exit code after a message. */
+int metrics_http_start(const char *listen, const struct hg_limits *lim, metrics_http_fn fn,
+		       void *ctx, struct metrics_http **out, char *bound, size_t boundlen);
 /* Close the listener and every connection, wait for the threads. */
 void metrics_http_stop(struct metrics_http *h);
 
