@@ -84,6 +84,8 @@ static void text_busy(int ifindex)
 static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 			  const struct sg_leftover *lo)
 {
+	char name[1024], esc[1024];
+
 	if (w) {
 		jw_start_object(w);
 		jw_string_field(w, "ifname", ifname);
@@ -100,21 +102,23 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 		jw_end_object(w);
 		return;
 	}
+	/* names escaped for a terminal (any byte but / and NUL is legal) */
+	sg_esc_text(ifname, name, sizeof(name));
 	if (lo->tc_id)
 		printf("%s (ifindex %d): PARTIAL - synguard's tc handoff (prog id %u) is attached "
 		       "without its XDP program: not protected, traffic passes untouched; run "
 		       "'synguard protect %s ...' to protect or 'synguard unprotect %s' to clean "
-		       "up\n", ifname, ifindex, lo->tc_id, ifname, ifname);
+		       "up\n", name, ifindex, lo->tc_id, name, name);
 	else
 		printf("%s (ifindex %d): PARTIAL - stale pins, no synguard program attached: not "
-		       "protected; run 'synguard unprotect %s' to remove them\n", ifname, ifindex,
-		       ifname);
+		       "protected; run 'synguard unprotect %s' to remove them\n", name, ifindex,
+		       name);
 	printf("  xdp prog: MISSING\n");
 	if (lo->tc_id)
 		printf("  tc prog:  id %u\n", lo->tc_id);
 	else
 		printf("  tc prog:  MISSING\n");
-	printf("  pin dir:  %s\n", lo->pins ? lo->pin_dir : "none");
+	printf("  pin dir:  %s\n", lo->pins ? sg_esc_text(lo->pin_dir, esc, sizeof(esc)) : "none");
 	text_busy(ifindex);
 }
 
