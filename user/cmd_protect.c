@@ -21,6 +21,8 @@
 #include "defense_maps.h"
 #include "json.h"
 #include "keyfile.h"
+#include "keyring.h"
+#include "handshake.h"
 #include "kernel_support.h"
 #include "pins.h"
 #include "ports.h"
@@ -41,6 +43,9 @@ struct protect_opts {
 	bool force;
 	bool enable_syncookies;
 	bool no_xdp_meta;
+	int max_age_s;		/* --max-ack-age, -1: default */
+	int skew_s;		/* --max-clock-skew, -1: default */
+	long clock_offset_ms;	/* --clock-offset (tests, labs) */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -59,7 +64,7 @@ struct undo {
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -68,6 +73,9 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
 		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
+		{ "max-ack-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "max-clock-skew", required_argument, NULL, OPT_SKEW },
+		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -80,6 +88,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
+	o->max_age_s = o->skew_s = -1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -110,6 +119,26 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_NO_META:
 			o->no_xdp_meta = true;
+			break;
+		case OPT_MAX_AGE:
+		case OPT_SKEW:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (c == OPT_MAX_AGE && (errno || end == optarg || *end || v < 1 || v > 60))
+				return sg_fail(SG_EXIT_USAGE, "bad --max-ack-age '%s': use 1..60 "
+					       "(seconds)", optarg);
+			if (c == OPT_SKEW && (errno || end == optarg || *end || v < 0 || v > 60))
+				return sg_fail(SG_EXIT_USAGE, "bad --max-clock-skew '%s': use 0..60 "
+					       "(seconds)", optarg);
+			*(c == OPT_MAX_AGE ? &o->max_age_s : &o->skew_s) = (int)v;
+			break;
+		case OPT_CLOCK_OFFSET:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < -3600000 || v > 3600000)
+				return sg_fail(SG_EXIT_USAGE, "bad --clock-offset '%s': use "
+					       "-3600000..3600000 (ms)", optarg);
+			o->clock_offset_ms = v;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -174,12 +203,47 @@ static void rollback(struct undo *u)
 	u->pinned = u->xdp_attached = u->tc_attached = u->syncookies_changed = false;
 }
 
-static void fill_clock_fields(struct sg_config *cfg)
+static unsigned long long clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The cookie clock's time now, as XDP will read it (with --clock-offset). */
+static unsigned long long cookie_now_ns(const struct protect_opts *o)
+{
+	return sg_now_real_ns() + (unsigned long long)(o->clock_offset_ms * 1000000LL);
+}
+
+/* Cookie time bounds (handshake.h): --max-ack-age, --max-clock-skew (by
+ * default 10 s with a key file, which hosts may share, else 0), kept from
+ * old when given neither and the key does not change. */
+static void fill_cookie_bounds(const struct protect_opts *o, struct sg_config *cfg,
+			       const struct sg_config *old)
+{
+	int age = o->max_age_s >= 0 ? o->max_age_s : SG_HS_DEFAULT_MAX_AGE_S;
+	__u32 skew;
+
+	if (o->skew_s >= 0)
+		skew = (__u32)(((unsigned long long)o->skew_s * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	else if (o->key_file)
+		skew = (__u32)((SG_HS_DEFAULT_SKEW_S * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	else
+		skew = old ? old->skew_ticks : 0;
+	cfg->max_age_ticks = (__u32)(((unsigned long long)age * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	cfg->skew_ticks = skew;
+}
+
+static void fill_clock_fields(const struct protect_opts *o, struct sg_config *cfg)
 {
 	long rmem;
 
-	/* BPF reads CLOCK_MONOTONIC (coarse) and adds this to get wall time */
-	cfg->mono_to_real_ns = (__s64)(sg_now_real_ns() - sg_now_mono_ns());
+	/* BPF reads CLOCK_TAI (it follows wall-clock steps) and adds this to
+	 * get CLOCK_REALTIME, plus the test offset */
+	cfg->clock_adj_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_TAI)) +
+			    (__s64)o->clock_offset_ms * 1000000LL;
 	cfg->updated_unix = sg_now_real_ns() / 1000000000ULL;
 	if (sg_sysctl_read("net.core.rmem_max", &rmem) == 0 && rmem > 0)
 		cfg->rmem_max = rmem > UINT_MAX ? UINT_MAX : (__u32)rmem;
@@ -278,6 +342,12 @@ static int repair_tc(struct sg_defense *d, __u32 *tc_id)
 		return -errno;
 	err = bpf_map__reuse_fd(skel->maps.sg_config, d->config_fd);
 	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_keys, d->keys_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_trace, d->trace_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_state, d->state_fd);
+	if (!err)
 		err = bpf_map__reuse_fd(skel->maps.sg_stats, d->stats_fd);
 	if (!err && d->synts_fd >= 0)
 		err = bpf_map__reuse_fd(skel->maps.sg_synts, d->synts_fd);
@@ -299,8 +369,9 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			   const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "updated" };
-	struct sg_config cfg;
+	struct sg_config cfg, old;
 	char pin_dir[PATH_MAX];
+	bool rotated = false;
 	__u32 zero = 0;
 	int err;
 
@@ -329,13 +400,18 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	memcpy(cfg.ports, ports, sizeof(cfg.ports));
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
-	if (key)
-		memcpy(cfg.key, key, sizeof(cfg.key));
 	cfg.flags |= SG_CFG_ACTIVE;
-	/* only ever set here: XDP also sets it when the driver refuses */
+	/* XDP records a driver's refusal in its own map (sg_state) */
 	if (o->no_xdp_meta)
-		cfg.flags |= SG_CFG_META_BROKEN;
-	fill_clock_fields(&cfg);
+		cfg.flags |= SG_CFG_NO_XDP_META;
+	old = cfg;
+	fill_cookie_bounds(o, &cfg, &old);
+	fill_clock_fields(o, &cfg);
+	/* a new key goes into a free slot first, then the config makes it
+	 * current: the old key is accepted for as long as a cookie lives */
+	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated)))
+		return sg_fail(SG_EXIT_ERROR, "cannot write the new key of %s: %s", o->ifname,
+			       strerror(-err));
 	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
 		err = -errno;
 		rollback(u);
@@ -347,7 +423,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.mode = d->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
-	r.key_source = key ? "file" : "unchanged";
+	r.key_source = rotated ? "file" : key ? "file (same key)" : "unchanged";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = d->xdp_id;
 	r.tc_id = d->tc_id;
@@ -412,8 +488,11 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
 			"interface gets its own", list[idx].ifname);
 		s->map_id = 0;
 	} else {
-		/* libbpf keeps its own dup of the fd */
+		/* libbpf keeps its own dup of the fd; the tracers' flag map
+		 * goes with the arrivals it switches on */
 		err = bpf_map__reuse_fd(m, list[idx].synts_fd);
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.sg_trace, list[idx].trace_fd);
 		memcpy(s->ifname, list[idx].ifname, sizeof(s->ifname));
 		if (err)
 			s->map_id = 0;
@@ -429,6 +508,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	struct report r = { .action = "protected" };
 	struct synts_share share = {};
 	struct sg_config cfg = {};
+	__u64 newkey[2];
 	struct synguard *skel;
 	bool private_bpffs = false, replace = false;
 	__u32 zero = 0, tc_id;
@@ -460,14 +540,15 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
 	cfg.mode = o->mode;
-	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_META_BROKEN : 0);
+	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_NO_XDP_META : 0);
 	if (key)
-		memcpy(cfg.key, key, sizeof(cfg.key));
-	else if ((err = sg_key_random(cfg.key)))
+		memcpy(newkey, key, sizeof(newkey));
+	else if ((err = sg_key_random(newkey)))
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
 	if ((err = sg_random_u32_nonzero(&cfg.meta_magic)))
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
-	fill_clock_fields(&cfg);
+	fill_cookie_bounds(o, &cfg, NULL);
+	fill_clock_fields(o, &cfg);
 
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
@@ -479,11 +560,11 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		return sg_fail(SG_EXIT_ERROR, "cannot load the BPF programs: %s%s", strerror(-err),
 			       sg_env.verbose ? "" : " (run with -v for the verifier log)");
 	}
-	/* a tracer is reading the shared map: record arrivals here too */
-	if (share.map_id && sg_synts_readers(share.map_id) > 0)
-		cfg.flags |= SG_CFG_TRACE_SYN;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
-		err = -errno;
+	/* a tracer reading the shared map has set the shared sg_trace already */
+	err = sg_keyring_init(bpf_map__fd(skel->maps.sg_keys), &cfg, newkey);
+	memset(newkey, 0, sizeof(newkey));
+	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+		err = err ? err : -errno;
 		rollback(u);
 		synguard__destroy(skel);
 		return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s", strerror(-err));

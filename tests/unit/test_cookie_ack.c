@@ -12,15 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cookie.h"
+#include "handshake.h"
 #include "synack.h"
 #include "testlib.h"
 #include "xdp_env.h"
 
 #define PORT		8080	/* protected, listener */
 #define PORT_NOLSN	8081	/* protected, nothing listens */
-#define PERIOD_NS	(1ULL << SG_COOKIE_PERIOD_SHIFT)
+#define PERIOD_NS	(1ULL << SG_HS_PERIOD_SHIFT)
 #define HALF		(PERIOD_NS / 2)
+#define SEC		1000000000LL
 
 static const char *fam;
 static char nbuf[128];
@@ -103,8 +104,7 @@ static void per_family(struct xdp_env *e, bool v6)
 	struct synack_want w;
 	struct pkt_spec s;
 	struct sg_meta m;
-	uint32_t c, tv, period, data;
-	uint64_t h;
+	uint32_t c, tv;
 	struct xres r;
 
 	fam = v6 ? "v6" : "v4";
@@ -117,7 +117,8 @@ static void per_family(struct xdp_env *e, bool v6)
 	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
 	m = (struct sg_meta){ .tsval = ts + 1, .tsecr = tv,
 			      .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
-			      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_TS };
+			      .snd_wscale = 7, .rcv_wscale = w.wscale,
+			      .opts = SG_META_SACK | SG_META_TS };
 	if (!xenv_expect(e, NAME("valid"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
 		expect_meta(e, NAME("valid_meta"), &s, &r, &m);
 
@@ -147,9 +148,15 @@ static void per_family(struct xdp_env *e, bool v6)
 	    true, ts + 1, tv);
 	xenv_expect(e, NAME("data_bits_changed"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
-	/* parity flipped: claims the other period */
-	ack(&s, v6, 43000, isn, c ^ SG_COOKIE_PARITY, true, ts + 1, tv);
-	xenv_expect(e, NAME("parity_flipped"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* the time in our echoed TSval edited (what a replayer would do to
+	 * make an old ACK look young): the tick is hashed */
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv + (1U << (SG_HS_TSV_TICK_SHIFT + 4)));
+	xenv_expect(e, NAME("ts_tick_edited"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* item 4: the SYN-ACK announced timestamps; an ACK without them
+	 * (the attacker drops the TS option to face fewer hash bits) fails */
+	ack(&s, v6, 43000, isn, c, false, 0, 0);
+	xenv_expect(e, NAME("ts_omitted"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
 	/* seq not ISN + 1 */
 	ack(&s, v6, 43000, isn + 1, c, true, ts + 1, tv);
@@ -169,20 +176,22 @@ static void per_family(struct xdp_env *e, bool v6)
 	ack(&s, v6, 43000, isn, 0x7eadbeef, false, 0, 0);
 	xenv_expect(e, NAME("random"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
-	/* forged with the shared code and the key: current and previous period
-	 * pass, two periods back (same parity as now) and the next one fail */
-	data = sg_cookie_data(1, 5, 1, 0);
-	for (int d = -2; d <= 1; d++) {
+	/* forged without timestamps with the shared code and the key, issued
+	 * k periods from now: periods now-2 .. now+1 pass (the +1 is a host
+	 * whose clock is ahead), now-3 and now+2 fail */
+	for (int k = -3; k <= 2; k++) {
+		struct sg_hs_offer of = { .data = sg_cookie_data(1, 5, 1, 0) };
+		uint32_t fc, ftv;
 		char x[48];
 
-		period = e->period + d;
 		tuple(&s, v6, 43100, PORT);
-		h = synack_hash(e, &s, isn, period, data);
-		ack(&s, v6, 43100, isn, sg_cookie_make(h, period, data), false, 0, 0);
-		snprintf(x, sizeof(x), "forged_period%+d", d);
-		if (d == 0 || d == -1) {
+		synack_forge(e->key, &e->slot, &s, isn, &of,
+			     xenv_now_ns(e) + (uint64_t)((int64_t)k * (int64_t)PERIOD_NS), &fc, &ftv);
+		ack(&s, v6, 43100, isn, fc, false, 0, 0);
+		snprintf(x, sizeof(x), "forged_period%+d", k);
+		if (k >= -2 && k <= 1) {
 			m = (struct sg_meta){ .mss = sg_mss_value(v6, 1), .snd_wscale = 5,
-					      .opts = SG_META_SACK };
+					      .rcv_wscale = SG_WSCALE_NONE, .opts = SG_META_SACK };
 			if (!xenv_expect(e, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r)) {
 				strcat(x, "_meta");
 				expect_meta(e, NAME(x), &s, &r, &m);
@@ -190,27 +199,39 @@ static void per_family(struct xdp_env *e, bool v6)
 		} else {
 			xenv_expect(e, NAME(x), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 		}
+		/* the same no-TS cookie with a TS option added does not pass */
+		if (k == 0) {
+			ack(&s, v6, 43100, isn, fc, true, 99, 0x12345678);
+			xenv_expect(e, NAME("nots_cookie_with_ts"), &s, XDP_DROP,
+				    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		}
 	}
-	/* forged with timestamps: TSecr low byte carries 8 more hash bits */
-	period = e->period;
-	data = sg_cookie_data(3, SG_WSCALE_NONE, 0, 1);
-	tuple(&s, v6, 43101, PORT);
-	h = synack_hash(e, &s, isn, period, data);
-	ack(&s, v6, 43101, isn, sg_cookie_make(h, period, data), true, 99,
-	    (0x123456U << 8) | sg_cookie_ts_bits(h));
-	m = (struct sg_meta){ .tsval = 99, .tsecr = (0x123456U << 8) | sg_cookie_ts_bits(h),
-			      .mss = sg_mss_value(v6, 3), .snd_wscale = SG_WSCALE_NONE,
-			      .opts = SG_META_TS | SG_META_ECN };
-	if (!xenv_expect(e, NAME("forged_ts_ecn"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
-		expect_meta(e, NAME("forged_ts_ecn_meta"), &s, &r, &m);
-	s.opt.tsecr ^= 0x80;
-	xenv_expect(e, NAME("forged_ts_bad_bits"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* forged with timestamps: 32 hash bits, the time and our window scale
+	 * in the TSval */
+	{
+		struct sg_hs_offer of = { .data = sg_cookie_data(3, SG_WSCALE_NONE, 0, 1), .ts = 1 };
+		uint32_t fc, ftv;
+
+		tuple(&s, v6, 43101, PORT);
+		synack_forge(e->key, &e->slot, &s, isn, &of, xenv_now_ns(e), &fc, &ftv);
+		ack(&s, v6, 43101, isn, fc, true, 99, ftv);
+		m = (struct sg_meta){ .tsval = 99, .tsecr = ftv, .mss = sg_mss_value(v6, 3),
+				      .snd_wscale = SG_WSCALE_NONE, .rcv_wscale = SG_WSCALE_NONE,
+				      .opts = SG_META_TS | SG_META_ECN };
+		if (!xenv_expect(e, NAME("forged_ts_ecn"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID,
+				 &r))
+			expect_meta(e, NAME("forged_ts_ecn_meta"), &s, &r, &m);
+		s.opt.tsecr ^= 0x80;
+		xenv_expect(e, NAME("forged_ts_bad_bits"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+	}
 
 	/* a client without timestamps, and an ECN client, through the program */
 	if (!handshake(e, v6, 43200, isn, 0, PKT_ECE | PKT_CWR, &c, &tv, &w)) {
 		ack(&s, v6, 43200, isn, c, false, 0, 0);
 		m = (struct sg_meta){ .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
-				      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_ECN };
+				      .snd_wscale = 7, .rcv_wscale = SG_WSCALE_NONE,
+				      .opts = SG_META_SACK | SG_META_ECN };
 		if (!xenv_expect(e, NAME("valid_no_ts_ecn"), &s, XDP_PASS,
 				 SG_CNT_PASS_COOKIE_VALID, &r))
 			expect_meta(e, NAME("valid_no_ts_ecn_meta"), &s, &r, &m);
@@ -218,18 +239,38 @@ static void per_family(struct xdp_env *e, bool v6)
 		SG_FAIL(NAME("valid_no_ts_ecn"), "no SYN-ACK");
 	}
 
-	/* time: a cookie issued now is good in the next period, not after */
+	/* item 3, time with timestamps: the echoed TSval's age is bounded
+	 * (default 5 s): a client with a 3 s RTT passes, a replay 6 s later
+	 * does not */
 	if (!handshake(e, v6, 43300, isn, ts, 0, &c, &tv, &w)) {
 		ack(&s, v6, 43300, isn, c, true, ts + 1, tv);
-		xenv_set_clock(e, PERIOD_NS + HALF);
-		xenv_expect(e, NAME("next_period_valid"), &s, XDP_PASS,
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("ts_age_3s_valid"), &s, XDP_PASS,
 			    SG_CNT_PASS_COOKIE_VALID, NULL);
-		xenv_set_clock(e, 2 * PERIOD_NS + HALF);
-		xenv_expect(e, NAME("expired_two_periods"), &s, XDP_DROP,
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("ts_replay_6s_refused"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		/* from the future beyond the grace: refused */
+		xenv_shift_clock(e, -9 * SEC);
+		xenv_expect(e, NAME("ts_future_3s_refused"), &s, XDP_DROP,
 			    SG_CNT_DROP_COOKIE_INVALID, NULL);
 		xenv_set_clock(e, HALF);
 	} else {
-		SG_FAIL(NAME("expiry"), "no SYN-ACK");
+		SG_FAIL(NAME("ts_age"), "no SYN-ACK");
+	}
+	/* item 3, time without timestamps: periods of 4.3 s; an ACK 3 s late
+	 * passes, one 13 s late (three periods) does not */
+	if (!handshake(e, v6, 43301, isn, 0, 0, &c, &tv, &w)) {
+		ack(&s, v6, 43301, isn, c, false, 0, 0);
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("nots_age_3s_valid"), &s, XDP_PASS,
+			    SG_CNT_PASS_COOKIE_VALID, NULL);
+		xenv_shift_clock(e, 10 * SEC);
+		xenv_expect(e, NAME("nots_replay_13s_refused"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		xenv_set_clock(e, HALF);
+	} else {
+		SG_FAIL(NAME("nots_age"), "no SYN-ACK");
 	}
 
 	/* nothing listens: the kernel answers the ACK with a RST */
