@@ -8,14 +8,16 @@
 #include "parse.h"
 #include "maps.h"
 
-/* CLOCK_REALTIME as the cookie clock: CLOCK_TAI follows wall-clock steps
- * (settimeofday, an NTP step) as CLOCK_REALTIME does, while a monotonic clock
- * plus an offset taken at protect would not; clock_adj_ns is REALTIME - TAI
- * (plus the test/lab offset). Hosts sharing a key agree on it up to their
- * clock skew. */
+/* CLOCK_REALTIME as the cookie clock, so that hosts sharing a key agree on
+ * it up to their skew: the coarse monotonic clock (jiffies; the cheapest
+ * clock) plus clock_adj_ns, REALTIME - MONOTONIC as protect measured it
+ * (plus --clock-offset). bpf_ktime_get_tai_ns() would follow wall-clock steps
+ * by itself but cost ~50 ns per packet on the bench VM (a TSC read); a step
+ * is followed instead by re-running protect, which re-measures the offset
+ * (deploy/synguard-clock.timer: OnClockChange). */
 static __always_inline __u64 sg_now_ns(const struct sg_config *cfg)
 {
-	return bpf_ktime_get_tai_ns() + cfg->clock_adj_ns;
+	return bpf_ktime_get_coarse_ns() + cfg->clock_adj_ns;
 }
 
 /* The key ring (sg_config.keyring): the current slot, and the previous one

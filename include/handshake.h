@@ -8,7 +8,7 @@
  * (tests/lib/synack.c). Pure arithmetic: the caller computes the SipHash
  * (include/cookie.h) over the message and the tail made here.
  *
- * Time. One clock: CLOCK_REALTIME in ns (BPF: CLOCK_TAI + sg_config
+ * Time. One clock: CLOCK_REALTIME in ns (BPF: coarse CLOCK_MONOTONIC + sg_config
  * .clock_adj_ns), in two units:
  *   TS tick   2^20 ns (~1.05 ms): the time field of our TSval;
  *   period    2^32 ns (~4.29 s): the time of a cookie without timestamps.

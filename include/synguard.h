@@ -43,11 +43,11 @@
 /* Written only by `protect` (and `apply`, which runs protect). */
 struct sg_config {
 	__u64 ports[SG_PORT_WORDS];	/* bitmap of protected TCP ports (host order) */
-	/* Added to CLOCK_TAI (bpf_ktime_get_tai_ns(), which follows wall-clock
-	 * steps) to get CLOCK_REALTIME, so that hosts sharing a key
-	 * (anycast/ECMP) agree on the cookie clock: CLOCK_REALTIME - CLOCK_TAI
-	 * at protect (changes only with the kernel's TAI offset), plus
-	 * `--clock-offset` (tests and labs). */
+	/* Added to CLOCK_MONOTONIC (coarse) to get CLOCK_REALTIME, so that
+	 * hosts sharing a key (anycast/ECMP) agree on the cookie clock:
+	 * REALTIME - MONOTONIC at protect (re-measured by every protect and
+	 * apply, so after a wall-clock step too), plus `--clock-offset` (tests
+	 * and labs). */
 	__s64 clock_adj_ns;
 	__u64 since_unix;		/* when protect first attached (seconds) */
 	__u64 updated_unix;		/* when protect last changed the config */

@@ -240,9 +240,10 @@ static void fill_clock_fields(const struct protect_opts *o, struct sg_config *cf
 {
 	long rmem;
 
-	/* BPF reads CLOCK_TAI (it follows wall-clock steps) and adds this to
-	 * get CLOCK_REALTIME, plus the test offset */
-	cfg->clock_adj_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_TAI)) +
+	/* BPF reads CLOCK_MONOTONIC (coarse) and adds this to get
+	 * CLOCK_REALTIME, plus the test offset; re-measured on every run, so
+	 * a reload after a wall-clock step follows it */
+	cfg->clock_adj_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)) +
 			    (__s64)o->clock_offset_ms * 1000000LL;
 	cfg->updated_unix = sg_now_real_ns() / 1000000000ULL;
 	if (sg_sysctl_read("net.core.rmem_max", &rmem) == 0 && rmem > 0)

@@ -115,13 +115,13 @@ static uint64_t clock_ns(clockid_t c)
 int xenv_set_clock(struct xdp_env *e, uint64_t into_ns)
 {
 	uint64_t real = clock_ns(CLOCK_REALTIME);
-	/* the program reads bpf_ktime_get_tai_ns(): CLOCK_TAI */
-	uint64_t tai = clock_ns(CLOCK_TAI);
+	/* the program reads bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE */
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC_COARSE);
 	uint64_t want;
 
 	want = ((uint64_t)sg_hs_period(real) << SG_HS_PERIOD_SHIFT) + into_ns;
 	e->period = sg_hs_period(want);
-	e->cfg.clock_adj_ns = (int64_t)(want - tai);
+	e->cfg.clock_adj_ns = (int64_t)(want - mono);
 	return xenv_write_config(e);
 }
 
@@ -134,7 +134,7 @@ int xenv_shift_clock(struct xdp_env *e, int64_t delta_ns)
 
 uint64_t xenv_now_ns(const struct xdp_env *e)
 {
-	return clock_ns(CLOCK_TAI) + (uint64_t)e->cfg.clock_adj_ns;
+	return clock_ns(CLOCK_MONOTONIC_COARSE) + (uint64_t)e->cfg.clock_adj_ns;
 }
 
 int xenv_write_key(struct xdp_env *e, uint32_t slot, const __u64 key[2])

@@ -60,7 +60,8 @@ void xenv_protect(struct xdp_env *e, uint16_t port);
 int xenv_set_clock(struct xdp_env *e, uint64_t into_ns);
 /* Move the program's clock by delta_ns. Writes the config. */
 int xenv_shift_clock(struct xdp_env *e, int64_t delta_ns);
-/* The program's clock now (CLOCK_TAI + clock_adj_ns, as bpf/cookie_bpf.h). */
+/* The program's clock now (CLOCK_MONOTONIC_COARSE + clock_adj_ns, as
+ * bpf/cookie_bpf.h). */
 uint64_t xenv_now_ns(const struct xdp_env *e);
 /* Write key into slot of sg_keys (the test keeps it in e->key if current). */
 int xenv_write_key(struct xdp_env *e, uint32_t slot, const __u64 key[2]);
