@@ -7,12 +7,15 @@
  * socket at all passes to the kernel. Cookies are also forged here with
  * include/cookie.h, which proves the program and the shared code agree.
  */
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "handshake.h"
+#include "keyring.h"
 #include "synack.h"
 #include "testlib.h"
 #include "xdp_env.h"
@@ -313,6 +316,151 @@ static void sockets(struct xdp_env *e, bool v6)
 	close(lfd);
 }
 
+/* item 11: a cookie made under the previous key stays valid after a
+ * rotation (as protect does it: new key into the free slot, keyring names it
+ * current with a deadline for the previous one), and not after the deadline */
+static void rotation(struct xdp_env *e, bool v6)
+{
+	const uint32_t isn = 0x6000b000, ts = 0x00123456;
+	__u64 k2[2] = { e->key[0] ^ 0x5a5a5a5a5a5a5a5aULL, e->key[1] + 1 };
+	__u64 k1[2] = { e->key[0], e->key[1] };
+	uint32_t c, tv, ct, tvt;
+	struct synack_want w;
+	struct pkt_spec s;
+	bool rotated;
+
+	fam = v6 ? "v6" : "v4";
+	if (handshake(e, v6, 43400, isn, ts, 0, &ct, &tvt, &w) ||
+	    handshake(e, v6, 43401, isn, 0, 0, &c, &tv, &w)) {
+		SG_FAIL(NAME("rotation"), "no SYN-ACK");
+		return;
+	}
+	if (sg_keyring_rotate(e->keys_fd, &e->cfg, k2, xenv_now_ns(e), &rotated) || !rotated ||
+	    xenv_write_config(e)) {
+		SG_FAIL(NAME("rotation"), "cannot rotate");
+		return;
+	}
+	memcpy(e->key, k2, sizeof(e->key));
+	sg_keyring_slot(k2, &e->slot);
+	ack(&s, v6, 43400, isn, ct, true, ts + 1, tvt);
+	xenv_expect(e, NAME("rotation_prev_key_ts_valid"), &s, XDP_PASS,
+		    SG_CNT_PASS_COOKIE_VALID, NULL);
+	ack(&s, v6, 43401, isn, c, false, 0, 0);
+	xenv_expect(e, NAME("rotation_prev_key_nots_valid"), &s, XDP_PASS,
+		    SG_CNT_PASS_COOKIE_VALID, NULL);
+	/* a SYN now gets a cookie under the new key */
+	if (!handshake(e, v6, 43402, isn, ts, 0, &c, &tv, &w)) {
+		ack(&s, v6, 43402, isn, c, true, ts + 1, tv);
+		xenv_expect(e, NAME("rotation_new_key_valid"), &s, XDP_PASS,
+			    SG_CNT_PASS_COOKIE_VALID, NULL);
+	} else {
+		SG_FAIL(NAME("rotation_new_key_valid"), "no SYN-ACK (wrong key?)");
+	}
+	/* the previous key's deadline passed: refused */
+	e->cfg.keyring &= SG_KEYRING_CUR_MASK;
+	xenv_write_config(e);
+	ack(&s, v6, 43401, isn, ct, false, 0, 0);
+	ack(&s, v6, 43400, isn, ct, true, ts + 1, tvt);
+	xenv_expect(e, NAME("rotation_prev_key_after_deadline"), &s, XDP_DROP,
+		    SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* back to k1 as the current key, for the next tests */
+	if (sg_keyring_rotate(e->keys_fd, &e->cfg, k1, xenv_now_ns(e), &rotated) ||
+	    xenv_write_config(e))
+		SG_FAIL(NAME("rotation_back"), "cannot rotate back");
+	memcpy(e->key, k1, sizeof(e->key));
+	sg_keyring_slot(k1, &e->slot);
+}
+
+/* item 5: two hosts (network namespaces, each with its own program and a
+ * listener) share a key; host B's clock is 5 s ahead of host A's. With the
+ * skew tolerance protect uses with a key file (10 s), a cookie from either is
+ * accepted by the other; with none (0), a TS cookie is not. */
+static int ns_open(void)
+{
+	return open("/proc/self/ns/net", O_RDONLY);
+}
+
+static void two_hosts(struct xdp_env *a)
+{
+	const uint32_t isn = 0x7000c000, ts = 0x00777777;
+	int nsa = ns_open(), nsb, lb4, lb6;
+	uint32_t skew = (uint32_t)((10ULL * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	struct synack_want w;
+	struct xdp_env b;
+	struct pkt_spec s;
+	uint32_t c, tv;
+
+	if (nsa < 0 || xenv_netns() || xenv_open(&b)) {
+		SG_FAIL("cookie_two_hosts", "cannot set up host B");
+		return;
+	}
+	nsb = ns_open();
+	lb4 = xenv_listen("127.0.0.1", PORT);
+	lb6 = xenv_listen("::1", PORT);
+	xenv_protect(&b, PORT);
+	xenv_write_key(&b, 0, a->key);
+	b.cfg.key_fp = a->cfg.key_fp;
+	b.cfg.meta_magic = a->cfg.meta_magic;
+	a->cfg.skew_ticks = b.cfg.skew_ticks = skew;
+	b.cfg.clock_adj_ns = a->cfg.clock_adj_ns;
+	xenv_shift_clock(&b, 5 * SEC);
+	xenv_write_config(a);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		fam = v6 ? "v6" : "v4";
+		for (int tsc = 0; tsc <= 1; tsc++) {
+			char x[64];
+
+			/* SYN to A, ACK to B (B ahead: the cookie looks 5 s old) */
+			setns(nsa, CLONE_NEWNET);
+			if (handshake(a, v6, 44000 + tsc, isn, tsc ? ts : 0, 0, &c, &tv, &w)) {
+				SG_FAIL(NAME("two_hosts"), "no SYN-ACK from A");
+				continue;
+			}
+			setns(nsb, CLONE_NEWNET);
+			ack(&s, v6, 44000 + tsc, isn, c, tsc, ts + 1, tv);
+			snprintf(x, sizeof(x), "two_hosts_%s_a_to_b_ahead_5s", tsc ? "ts" : "nots");
+			xenv_expect(&b, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, NULL);
+			/* SYN to B, ACK to A (A behind: the cookie looks 5 s young) */
+			if (handshake(&b, v6, 44010 + tsc, isn, tsc ? ts : 0, 0, &c, &tv, &w)) {
+				SG_FAIL(NAME("two_hosts"), "no SYN-ACK from B");
+				continue;
+			}
+			setns(nsa, CLONE_NEWNET);
+			ack(&s, v6, 44010 + tsc, isn, c, tsc, ts + 1, tv);
+			snprintf(x, sizeof(x), "two_hosts_%s_b_to_a_behind_5s", tsc ? "ts" : "nots");
+			xenv_expect(a, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, NULL);
+			if (tsc) {
+				/* the control: without skew tolerance a TS cookie
+				 * from 5 s in the future is refused */
+				a->cfg.skew_ticks = 0;
+				xenv_write_config(a);
+				xenv_expect(a, NAME("two_hosts_ts_no_skew_refused"), &s, XDP_DROP,
+					    SG_CNT_DROP_COOKIE_INVALID, NULL);
+				a->cfg.skew_ticks = skew;
+				xenv_write_config(a);
+			}
+			/* both hosts give the client the same TS offset */
+			if (tsc) {
+				uint32_t oa = 0, ob = 0;
+
+				xenv_spec_lo(&s, v6, 44010, PORT);
+				oa = synack_ts_off(&a->slot, &s);
+				ob = synack_ts_off(&b.slot, &s);
+				SG_EXPECT(NAME("two_hosts_same_ts_offset"), oa == ob,
+					  "A %#x B %#x", oa, ob);
+			}
+		}
+	}
+	setns(nsa, CLONE_NEWNET);
+	a->cfg.skew_ticks = 0;
+	xenv_write_config(a);
+	close(lb4);
+	close(lb6);
+	xenv_close(&b);
+	close(nsb);
+	close(nsa);
+}
+
 int main(void)
 {
 	struct xdp_env e;
@@ -331,6 +479,9 @@ int main(void)
 	xenv_write_config(&e);
 	per_family(&e, false);
 	per_family(&e, true);
+	rotation(&e, false);
+	rotation(&e, true);
+	two_hosts(&e);
 	sockets(&e, false);
 	sockets(&e, true);
 	close(l4);
