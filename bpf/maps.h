@@ -15,12 +15,11 @@ struct {
 	__type(value, struct sg_config);
 } sg_config SEC(".maps");
 
-/* The key ring, written by `protect` only. BPF_F_WRONLY: the bpf() syscall
- * refuses to read it back, to root as well; only the programs read it. */
+/* The key ring, written by `protect` only; not pinned (docs/design.md: who
+ * can read the key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SG_KEY_SLOTS);
-	__uint(map_flags, BPF_F_WRONLY);
 	__type(key, __u32);
 	__type(value, struct sg_key_slot);
 } sg_keys SEC(".maps");

@@ -52,7 +52,8 @@ struct sg_config {
 	__u64 since_unix;		/* when protect first attached (seconds) */
 	__u64 updated_unix;		/* when protect last changed the config */
 	__u64 keyring;			/* SG_KEYRING_* */
-	__u64 key_fp;			/* fingerprint of the current key (not secret) */
+	__u64 key_fp;			/* fingerprint of the current key (not secret:
+					 * SipHash of a constant under the key) */
 	__u32 max_age_ticks;		/* TS cookies: oldest accepted age (TS ticks) */
 	__u32 skew_ticks;		/* tolerated clock skew between key-sharing hosts */
 	__u32 key_gen;			/* rotations so far, for status */
@@ -64,9 +65,8 @@ struct sg_config {
 	__u16 nports;			/* number of bits set in ports[] */
 };
 
-/* One slot of the key ring (map sg_keys, BPF_F_WRONLY: no process, root
- * included, can read it back through the bpf() syscall; written only by
- * `protect`). */
+/* One slot of the key ring (map sg_keys, written only by `protect`, never
+ * pinned; like every map, readable only with CAP_SYS_ADMIN/CAP_BPF). */
 struct sg_key_slot {
 	__u64 key[2];			/* SipHash-2-4 key of the cookies */
 	__u64 ts_secret;		/* derived from key: seeds the TS offset */

@@ -24,7 +24,7 @@ struct sg_defense {
 	int config_fd;		/* map sg_config */
 	int stats_fd;		/* map sg_stats */
 	int synts_fd;		/* map sg_synts (-1 if absent) */
-	int keys_fd;		/* map sg_keys (write-only) */
+	int keys_fd;		/* map sg_keys */
 	int trace_fd;		/* map sg_trace */
 	int state_fd;		/* map sg_state */
 	/* Set when another XDP program is attached (return -EEXIST). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * keyring.h - the cookie key ring of a protected interface: three slots in
- * the write-only map sg_keys, the current slot and the previous key's
+ * the map sg_keys, the current slot and the previous key's
  * deadline in sg_config.keyring (include/synguard.h). A rotation writes the
  * new key into the slot that is neither current nor previous, then the
  * config: XDP never reads a slot while it is being written, and cookies made

@@ -31,7 +31,7 @@ key1=$(cfg_field key_fp)
 magic1=$(cfg_field meta_magic)
 [ "$(sg_json_get "$st1" 'd["interfaces"][0]["ports"]')" = "[80, 443]" ] &&
 	sg_pass ${T}_ports_initial || sg_fail ${T}_ports_initial "$st1"
-# the key itself is in the write-only sg_keys map; its fingerprint is here
+# the key itself is in the sg_keys map; its fingerprint is here
 [ -n "$key1" ] && [ "$key1" != 0 ] && sg_pass ${T}_random_key ||
 	sg_fail ${T}_random_key "key fingerprint $key1"
 [ -n "$magic1" ] && [ "$magic1" != 0 ] && sg_pass ${T}_meta_magic_nonzero ||
