@@ -20,6 +20,7 @@ sg_def_require $T
 command -v bpftool >/dev/null || { sg_skip $T "bpftool not installed"; exit 0; }
 sg_mount_fs
 sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
+sg_cli_unprotect_on_exit "$NS_S" "$IF_S"
 TMP=$(mktemp -d /tmp/sg-keys.XXXXXX)
 chmod 755 "$TMP"
 sg_on_exit "rm -rf $TMP"
@@ -50,7 +51,6 @@ sg_nothing_attached "$NS_S" "$IF_S" && sg_pass ${T}_refused_nothing_attached ||
 # ---- the key is not readable by a non-root user (item 10) ----
 # (root, with CAP_SYS_ADMIN, can open any map by id: the key ring is no
 # secret from root, see docs/design.md)
-sg_cli_unprotect_on_exit "$NS_S" "$IF_S"
 sg_expect_rc ${T}_protect_key 0 S protect "$IF_S" --ports $PORT -m native --key-file "$TMP/ok.key"
 xid=$(sg_xdp_id "$NS_S" "$IF_S")
 mids=$(bpftool prog show id "$xid" -j | jq -r '.map_ids[]')
