@@ -126,4 +126,28 @@ syn=$(sg_def_delta "$before" "$after" synack_sent)
 	sg_pass ${T}_rotation_all_cookies_valid ||
 	sg_fail ${T}_rotation_all_cookies_valid "valid $val invalid $inv; before $before after $after"
 echo "  ($rot rotations during: $sum)"
+
+# a handshake in flight across a rotation: SYN-ACK under the old key, the
+# final ACK (held back 2 s by sg_rawhs) after the new key is in place
+RAW=$SG_TOOLS/sg_rawhs
+[ -x "$RAW" ] || RAW=/work/wt/cookie/build/tests/tools/sg_rawhs
+if [ -x "$RAW" ] && command -v nft >/dev/null; then
+	printf 'table inet sgraw {\n chain out {\n  type filter hook output priority 0;\n  tcp flags & rst == rst drop\n }\n}\n' |
+		ip netns exec "$NS_C" nft -f -
+	DMAC=$(ip -n "$NS_S" -j link show "$IF_S" | jq -r '.[0].address')
+	for mode in ts nots; do
+		extra=""; [ $mode = nots ] && extra=--no-ts
+		sg_in "$NS_C" "$RAW" -i "$IF_C" -s $ADDR_C4 -d $ADDR_S4 -p $PORT --dmac "$DMAC" \
+			--delay-ms 2000 $extra >"$TMP/raw.$mode" 2>&1 &
+		raw=$!
+		sleep 0.7
+		mk_key "$TMP/rot.key" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+		S protect "$IF_S" --ports $PORT -m native --key-file "$TMP/rot.key" >/dev/null 2>&1
+		wait $raw
+		grep -q '^accepted' "$TMP/raw.$mode" && sg_pass ${T}_rotation_in_flight_$mode ||
+			sg_fail ${T}_rotation_in_flight_$mode "$(cat "$TMP/raw.$mode")"
+	done
+else
+	sg_skip ${T}_rotation_in_flight "sg_rawhs or nft missing"
+fi
 exit 0
