@@ -52,7 +52,8 @@ struct sg_syn_in {
 /* Decide the SYN-ACK's contents as the kernel would for this listener, and
  * encode them with include/handshake.h. Global, like sg_synack_write(): each
  * option and sysctl is a branch, and verified inline their combinations
- * multiply with the caller's. Returns 0, or -1 without config or key. */
+ * multiply with the caller's. Returns 0, or -1 (without config or key, or
+ * for a handshake we cannot hand over as the kernel would make it). */
 __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 			      struct sg_synack *s)
 {
@@ -94,6 +95,12 @@ __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 		adv = 0xffff;
 	if (l->user_mss && l->user_mss < adv)
 		adv = l->user_mss;
+	/* The child's MSS is the client's clamped by TCP_MAXSEG (handshake.h),
+	 * but the kfunc refuses an IPv6 MSS below 1220: such a listener gets
+	 * the kernel's own handshake, rather than a child with a larger MSS
+	 * than it asked for. */
+	if (p->ipv6 && l->user_mss && l->user_mss < SG_MSS6_0)
+		return -1;
 
 	ws_ok = o->wscale != SG_WSCALE_NONE && l->ws_on;
 	sack_ok = o->sack && l->sack_on;

@@ -259,6 +259,7 @@ struct report {
 	int ttl;
 	const char *key_source;	/* "random", "file", "unchanged" */
 	const char *key_file;
+	bool key_rotated;	/* a new key became current (the old one still valid) */
 	__u32 xdp_id, tc_id;
 	const char *pin_dir;	/* NULL: none */
 	bool syncookies_enabled;
@@ -294,6 +295,7 @@ static void print_report(const struct report *r)
 		jw_string_field(w, "key_source", r->key_source);
 		if (r->key_file)
 			jw_string_field(w, "key_file", r->key_file);
+		jw_bool_field(w, "key_rotated", r->key_rotated);
 		jw_uint_field(w, "xdp_prog_id", r->xdp_id);
 		jw_uint_field(w, "tc_prog_id", r->tc_id);
 		jw_name(w, "pin_dir");
@@ -317,7 +319,8 @@ static void print_report(const struct report *r)
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->key_file)
-		printf("  key:      %s (%s)\n", r->key_source, r->key_file);
+		printf("  key:      %s (%s)%s\n", r->key_source, r->key_file,
+		       r->key_rotated ? ", rotated: the previous key stays valid for a while" : "");
 	else
 		printf("  key:      %s\n", r->key_source);
 	printf("  xdp prog: id %u (%s)\n", r->xdp_id, SG_XDP_PROG_NAME);
@@ -424,7 +427,8 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.mode = d->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
-	r.key_source = rotated ? "file" : key ? "file (same key)" : "unchanged";
+	r.key_source = key ? "file" : "unchanged";
+	r.key_rotated = rotated;
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = d->xdp_id;
 	r.tc_id = d->tc_id;
