@@ -22,7 +22,7 @@ static __always_inline int sg_ack_try_key(const struct sg_config *cfg,
 	__u64 hash;
 
 	if (!sg_hs_ack_begin(a, cookie, ts, tsecr, off, now, cfg->max_age_ticks,
-			     cfg->skew_ticks, p->ipv6 ? 6 : 4))
+			     cfg->skew_ticks, cfg->nots_window, p->ipv6 ? 6 : 4))
 		return 0;
 	/* IPv4 inline here (the hottest validation path; only a few parse
 	 * states reach it, so the verifier copes), global function elsewhere */

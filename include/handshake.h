@@ -20,8 +20,9 @@
  *   bits and now), so its age is authentic: accepted if
  *   -(skew + 1 s) <= now - tick <= max_age + skew.
  * Without timestamps:
- *   seq   = hash[0..21] << 10 | period[0..1] << 8 | data bits
- *   22 hash bits; accepted if the issuing period is now-2 .. now+1.
+ *   seq   = hash[0..20] << 11 | period[0..2] << 8 | data bits
+ *   21 hash bits; accepted if the issuing period is now-back .. now+ahead,
+ *   ahead = ceil(skew / period) (at most 2), back = 2 + ahead (sg_hs_nots_window).
  * The tail says which of the two the cookie is (bit SG_HS_TAIL_TS), so an
  * ACK without TS for a TS SYN-ACK does not validate, and the reverse.
  * rcv_wscale is carried (hashed, in the TSval) only with timestamps; without
@@ -38,12 +39,13 @@
 /* seq layouts */
 #define SG_HS_TS_HASH_SHIFT	8	/* with TS: 24 hash bits */
 #define SG_HS_TS_SEQ_BITS	24
-#define SG_HS_NOTS_CTR_SHIFT	8	/* without TS: 2 bits of period */
-#define SG_HS_NOTS_CTR_MASK	0x3U
-#define SG_HS_NOTS_HASH_SHIFT	10	/* without TS: 22 hash bits */
-#define SG_HS_NOTS_HASH_BITS	22
-/* periods accepted without TS, relative to now: now-2 .. now+1 */
-#define SG_HS_NOTS_BACK		2
+#define SG_HS_NOTS_CTR_SHIFT	8	/* without TS: 3 bits of period */
+#define SG_HS_NOTS_CTR_MASK	0x7U
+#define SG_HS_NOTS_HASH_SHIFT	11	/* without TS: 21 hash bits */
+#define SG_HS_NOTS_HASH_BITS	21
+/* periods accepted without TS: now-back .. now+ahead (back + ahead < 8) */
+#define SG_HS_NOTS_AGE_PERIODS	2	/* back without skew: a life of 2-3 periods */
+#define SG_HS_NOTS_MAX_AHEAD	2
 
 /* TSval layout (after removing ts_off) */
 #define SG_HS_TSV_TICK_SHIFT	12
@@ -60,6 +62,18 @@
 /* Defaults for protect (seconds) */
 #define SG_HS_DEFAULT_MAX_AGE_S	5
 #define SG_HS_DEFAULT_SKEW_S	10	/* with --key-file; 0 with a random key */
+
+/* The no-TS window for a skew tolerance (in TS ticks): ahead | back << 8,
+ * as sg_config.nots_window holds it. */
+static __always_inline __u32 sg_hs_nots_window(__u32 skew_ticks)
+{
+	__u64 skew_ns = (__u64)skew_ticks << SG_HS_TICK_SHIFT;
+	__u32 ahead = (__u32)((skew_ns + (1ULL << SG_HS_PERIOD_SHIFT) - 1) >> SG_HS_PERIOD_SHIFT);
+
+	if (ahead > SG_HS_NOTS_MAX_AHEAD)
+		ahead = SG_HS_NOTS_MAX_AHEAD;
+	return ahead | ((SG_HS_NOTS_AGE_PERIODS + ahead) << 8);
+}
 
 /* What the SYN-ACK announces, decided by the SYN path. */
 struct sg_hs_offer {
@@ -166,7 +180,7 @@ static __always_inline __u32 sg_hs_offer_tsval(const struct sg_hs_offer *o, __u6
 static __always_inline int sg_hs_ack_begin(struct sg_hs_ack *a, __u32 cookie, __u32 ts,
 					   __u32 tsecr, __u32 ts_off, __u64 now_ns,
 					   __u32 max_age_ticks, __u32 skew_ticks,
-					   __u32 family)
+					   __u32 nots_window, __u32 family)
 {
 	a->cookie = cookie;
 	a->ts = ts;
@@ -185,13 +199,16 @@ static __always_inline int sg_hs_ack_begin(struct sg_hs_ack *a, __u32 cookie, __
 		a->tail = sg_hs_tail(now_t - (__u32)age, a->data, family,
 				     SG_HS_TAIL_TS | a->rcv_wscale);
 	} else {
-		__u32 first = sg_hs_period(now_ns) - SG_HS_NOTS_BACK;
+		__u32 back = (nots_window >> 8) & 0xff, ahead = nots_window & 0xff;
+		__u32 first = sg_hs_period(now_ns) - back;
 		__u32 ctr = (cookie >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK;
+		__u32 d = (ctr - first) & SG_HS_NOTS_CTR_MASK;	/* periods after first */
 
+		if (d > back + ahead)
+			return 0;
 		a->rcv_wscale = SG_WSCALE_NONE;
 		a->tsv_hash = 0;
-		a->tail = sg_hs_tail(first + ((ctr - first) & SG_HS_NOTS_CTR_MASK), a->data,
-				     family, 0);
+		a->tail = sg_hs_tail(first + d, a->data, family, 0);
 	}
 	return 1;
 }

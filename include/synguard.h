@@ -56,6 +56,7 @@ struct sg_config {
 					 * SipHash of a constant under the key) */
 	__u32 max_age_ticks;		/* TS cookies: oldest accepted age (TS ticks) */
 	__u32 skew_ticks;		/* tolerated clock skew between key-sharing hosts */
+	__u32 nots_window;		/* no-TS periods accepted: sg_hs_nots_window() */
 	__u32 key_gen;			/* rotations so far, for status */
 	__u32 rmem_max;			/* net.core.rmem_max: a global, not reachable from BPF */
 	__u32 meta_magic;		/* random per protect: tags XDP->tc metadata */

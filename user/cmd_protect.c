@@ -234,6 +234,7 @@ static void fill_cookie_bounds(const struct protect_opts *o, struct sg_config *c
 		skew = old ? old->skew_ticks : 0;
 	cfg->max_age_ticks = (__u32)(((unsigned long long)age * 1000000000ULL) >> SG_HS_TICK_SHIFT);
 	cfg->skew_ticks = skew;
+	cfg->nots_window = sg_hs_nots_window(skew);
 }
 
 static void fill_clock_fields(const struct protect_opts *o, struct sg_config *cfg)

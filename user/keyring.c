@@ -34,11 +34,10 @@ __u64 sg_keyring_fp(const __u64 key[2])
 
 unsigned long long sg_keyring_grace_ns(const struct sg_config *cfg)
 {
-	/* with TS: max_age + skew; without: periods now-2 .. now, i.e. under
-	 * three periods; plus a second */
+	/* with TS: max_age + skew; without: back + 1 periods; plus a second */
 	unsigned long long ts = ((unsigned long long)cfg->max_age_ticks + cfg->skew_ticks)
 				<< SG_HS_TICK_SHIFT;
-	unsigned long long nots = (SG_HS_NOTS_BACK + 1ULL) << SG_HS_PERIOD_SHIFT;
+	unsigned long long nots = (((cfg->nots_window >> 8) & 0xff) + 1ULL) << SG_HS_PERIOD_SHIFT;
 
 	return (ts > nots ? ts : nots) + 1000000000ULL;
 }

@@ -44,7 +44,6 @@ VARIANTS=(
 	"rcvbuf64k_ts0:0 1 1 2:--rcvbuf 65536"
 	"clamp16k:1 1 1 2:--clamp 16384"
 	"maxseg1000:1 1 1 2:--maxseg 1000"
-	"maxseg1000_ts0:0 1 1 2:--maxseg 1000"
 	"maxseg1300_rcvbuf64k:1 1 1 2:--maxseg 1300 --rcvbuf 65536"
 )
 FAMILIES="4:$ADDR_S4 6:$ADDR_S6"

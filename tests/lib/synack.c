@@ -220,8 +220,12 @@ int synack_check(const struct xdp_env *e, const struct pkt_spec *s,
 		struct sg_hs_ack a;
 		uint32_t off = w->ts ? synack_ts_off(&e->slot, s) : 0;
 
+		uint32_t now_p = sg_hs_period(xenv_now_ns(e));
+		uint32_t ctr = (pi.seq >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK;
+
 		CHK(sg_hs_ack_begin(&a, pi.seq, w->ts, pi.opt.tsval, off, xenv_now_ns(e),
-				    e->cfg.max_age_ticks, e->cfg.skew_ticks, s->ipv6 ? 6 : 4),
+				    e->cfg.max_age_ticks, e->cfg.skew_ticks, e->cfg.nots_window,
+				    s->ipv6 ? 6 : 4),
 		    "cookie time out of bounds at once (seq %#x TSval %#x)", pi.seq,
 		    pi.opt.tsval);
 		hash = synack_hash(e, s, s->seq, a.tail);
@@ -230,13 +234,11 @@ int synack_check(const struct xdp_env *e, const struct pkt_spec *s,
 		if (w->ts && w->ws)
 			CHK(a.rcv_wscale == w->wscale, "TSval carries window scale %u, want %u",
 			    a.rcv_wscale, w->wscale);
+		/* issued now (or just before a period boundary) */
 		if (!w->ts)
-			CHK(((pi.seq >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK) ==
-			    (e->period & SG_HS_NOTS_CTR_MASK) ||
-			    ((pi.seq >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK) ==
-			    ((e->period + 1) & SG_HS_NOTS_CTR_MASK),
-			    "cookie names period %u, clock is in %u",
-			    (pi.seq >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK, e->period);
+			CHK(ctr == (now_p & SG_HS_NOTS_CTR_MASK) ||
+			    ctr == ((now_p - 1) & SG_HS_NOTS_CTR_MASK),
+			    "cookie names period %u, clock is in %u", ctr, now_p);
 	}
 	if (cookie)
 		*cookie = pi.seq;

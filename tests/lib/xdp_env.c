@@ -194,6 +194,7 @@ int xenv_open(struct xdp_env *e)
 	/* protect's defaults: 5 s age, no skew (random key) */
 	e->cfg.max_age_ticks = (uint32_t)((SG_HS_DEFAULT_MAX_AGE_S * 1000000000ULL) >>
 					  SG_HS_TICK_SHIFT);
+	e->cfg.nots_window = sg_hs_nots_window(0);
 	e->cfg.meta_magic |= 1;		/* never 0: 0 must not look like ours */
 	xenv_sysctl_get("net/core/rmem_max", &rmem_max);
 	e->cfg.rmem_max = (uint32_t)rmem_max;
