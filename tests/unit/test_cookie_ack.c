@@ -449,6 +449,14 @@ static void two_hosts(struct xdp_env *a)
 				ob = synack_ts_off(&b.slot, &s);
 				SG_EXPECT(NAME("two_hosts_same_ts_offset"), oa == ob,
 					  "A %#x B %#x", oa, ob);
+				/* item 12: another address pair, another offset */
+				if (v6)
+					pkt_set_v6(&s, "::2", "::1");
+				else
+					pkt_set_v4(&s, "127.0.0.2", "127.0.0.1");
+				SG_EXPECT(NAME("ts_offset_per_address_pair"),
+					  synack_ts_off(&a->slot, &s) != oa,
+					  "the same offset %#x for two clients", oa);
 			}
 		}
 	}
