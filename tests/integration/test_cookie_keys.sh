@@ -127,6 +127,26 @@ syn=$(sg_def_delta "$before" "$after" synack_sent)
 	sg_fail ${T}_rotation_all_cookies_valid "valid $val invalid $inv; before $before after $after"
 echo "  ($rot rotations during: $sum)"
 
+# `synguard apply` (what ExecReload runs on `systemctl reload`) rotates in
+# place when the key file changed, and changes nothing when it did not
+cfgval() {
+	local mid
+	for mid in $(bpftool prog show id "$(sg_xdp_id "$NS_S" "$IF_S")" -j | jq -r '.map_ids[]'); do
+		[ "$(bpftool map show id "$mid" -j | jq -r .name)" = sg_config ] &&
+			bpftool -j map lookup id "$mid" key 0 0 0 0 | jq -r ".formatted.value.$1"
+	done
+}
+printf '[%s]\nports = %s\nmode = native\nkey-file = %s\n' "$IF_S" $PORT "$TMP/rot.key" >"$TMP/sg.conf"
+g0=$(cfgval key_gen)
+sg_in "$NS_S" "$SG_BIN" apply -c "$TMP/sg.conf" >/dev/null 2>&1
+g1=$(cfgval key_gen)
+mk_key "$TMP/rot.key" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+sg_in "$NS_S" "$SG_BIN" apply -c "$TMP/sg.conf" >/dev/null 2>&1
+g2=$(cfgval key_gen)
+[ -n "$g0" ] && [ "$g1" = "$g0" ] && [ "$g2" = $((g0 + 1)) ] &&
+	[ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_apply_rotates_in_place ||
+	sg_fail ${T}_apply_rotates_in_place "key_gen $g0 -> $g1 (same file) -> $g2 (new key)"
+
 # a handshake in flight across a rotation: SYN-ACK under the old key, the
 # final ACK (held back 2 s by sg_rawhs) after the new key is in place
 RAW=$SG_TOOLS/sg_rawhs
