@@ -97,7 +97,7 @@ PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(OUT)/synguard $(DESTDIR)$(PREFIX)/sbin/synguard
 	if [ -f $(MAN) ]; then install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/synguard.8; fi
-	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system deploy/synguard.service deploy/synguard-metrics.service
+	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system deploy/synguard.service deploy/synguard-metrics.service deploy/synguard-clock.timer deploy/synguard-clock.service
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/synguard deploy/synguard.conf.example deploy/grafana-dashboard.json
 
 # vmlinux.h is checked in; regenerate it only on purpose.

@@ -1,27 +1,60 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ack.h - validate the cookie in an ACK that reached a listener, and decode
- * what the cookie carries into struct sg_meta (what the tc handoff needs).
- * Shared by XDP (the normal path) and tc (the fallback when the driver cannot
- * carry XDP metadata).
+ * what the cookie carries into struct sg_meta (what the tc handoff needs),
+ * with the decode half of include/handshake.h. Shared by XDP (the normal
+ * path) and tc (the fallback when the driver cannot carry XDP metadata).
  */
 #ifndef SG_BPF_ACK_H
 #define SG_BPF_ACK_H
 
 #include "cookie_bpf.h"
 
-/* 1 if the ACK carries a cookie we issued in this or the previous period,
- * with m filled in; 0 if not. */
-static __always_inline int sg_cookie_ack_check(void *data, void *data_end,
+/* One key: time bounds first (no hash for an expired TS cookie), then the
+ * hash. 1 if the cookie was made with key k. */
+static __always_inline int sg_ack_try_key(const struct sg_config *cfg,
+					  const struct sg_key_slot *k, __u32 slot,
+					  const struct sg_pkt *p, __u16 sport, __u16 dport,
+					  __u32 cookie, __u32 isn, int ts, __u32 tsecr,
+					  __u64 now, struct sg_hs_ack *a)
+{
+	__u32 off = ts ? sg_pkt_ts_off(k, p) : 0;
+	__u64 hash;
+
+	if (!sg_hs_ack_begin(a, cookie, ts, tsecr, off, now, cfg->max_age_ticks,
+			     cfg->skew_ticks, cfg->nots_window, p->ipv6 ? 6 : 4))
+		return 0;
+	/* IPv4 inline here (the hottest validation path; only a few parse
+	 * states reach it, so the verifier copes), global function elsewhere */
+	if (p->ipv6)
+		hash = sg_pkt_hash(k, slot, p, sport, dport, isn, a->tail);
+	else
+		hash = sg_cookie_hash4(k->key, p->saddr[0], p->daddr[0], sport, dport, isn,
+				       a->tail);
+	return sg_hs_ack_hash_ok(a, hash);
+}
+
+/* 1 if the ACK carries a cookie we issued within the time bounds, under the
+ * current key or (for a while after a rotation) the previous one, with m
+ * filled in; 0 if not.
+ *
+ * Verifier workaround: a static (not global) non-inlined function. Inlined,
+ * its locals joined sg_xdp's stack frame, and the SYN path's call chain
+ * below sg_xdp (syn path -> planner -> IPv6 hash) then passed the 512-byte
+ * limit; static, it is still verified with the caller's precise argument
+ * types (packet pointers allowed), at the cost of one BPF-to-BPF call. */
+static __noinline int sg_cookie_ack_check(void *data, void *data_end,
 					       const struct sg_config *cfg,
 					       const struct sg_pkt *p,
 					       struct sg_meta *m)
 {
 	struct tcphdr *th = data + p->l4_off;
-	__u32 cookie, isn, period, data_bits, tsval = 0, tsecr = 0;
+	__u32 cookie, isn, tsval = 0, tsecr = 0, cur;
+	struct sg_key_slot *k;
+	struct sg_hs_ack a;
 	__u16 sport, dport;
-	__u64 hash;
-	int ts;
+	__u64 now;
+	int ts, i;
 
 	if (p->l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
 		return 0;
@@ -30,33 +63,30 @@ static __always_inline int sg_cookie_ack_check(void *data, void *data_end,
 	sport = th->source;
 	dport = th->dest;
 	ts = sg_parse_ts(data, data_end, p, &tsval, &tsecr);
+	now = sg_now_ns(cfg);
+	cur = sg_key_cur(cfg);
 
-	period = sg_cookie_claimed_period(cookie, sg_period_now(cfg, bpf_ktime_get_coarse_ns()));
-	data_bits = cookie & SG_COOKIE_DATA_MASK;
-	/* IPv4 inline here (the hottest validation path; only a few parse
-	 * states reach it, so the verifier copes), global function elsewhere */
-	if (p->ipv6)
-		hash = sg_pkt_hash(cfg, p, sport, dport, isn, period, data_bits);
-	else
-		hash = sg_cookie_hash4(cfg->key, p->saddr[0], p->daddr[0], sport,
-				       dport, isn, period, data_bits);
-#ifdef EXP_STOP_HASH
-	if (hash != 12345) return 0;
-#endif
-	if (!sg_cookie_hash_ok(cookie, hash))
-		return 0;
-	/* with timestamps, our TSval carried 8 more hash bits; TSecr echoes it */
-	if (ts && (tsecr & ((1U << SG_TS_HASH_BITS) - 1)) != sg_cookie_ts_bits(hash))
-		return 0;
-
+	/* the current key, then (only for a while after a rotation) the
+	 * previous one: a loop, not two inlined copies, because each copy
+	 * of the check took its own stack, and the SYN path's call chain
+	 * below sg_xdp is at the 512-byte limit (a verifier constraint) */
+	for (i = 0; i < 2; i++) {
+		if (i) {
+			if (!sg_key_prev_ok(cfg, now))
+				return 0;
+			cur = sg_key_prev(cur);
+		}
+		k = sg_get_key(cur);
+		if (!k)
+			return 0;
+		if (sg_ack_try_key(cfg, k, cur, p, sport, dport, cookie, isn, ts, tsecr, now,
+				   &a))
+			break;
+		if (i)
+			return 0;
+	}
 	m->magic = cfg->meta_magic;
-	m->tsval = tsval;
-	m->tsecr = tsecr;
-	m->mss = sg_mss_value(p->ipv6, sg_cookie_data_mss_idx(data_bits));
-	m->snd_wscale = sg_cookie_data_wscale(data_bits);
-	m->opts = (data_bits & SG_COOKIE_SACK ? SG_META_SACK : 0) |
-		  (ts ? SG_META_TS : 0) |
-		  (data_bits & SG_COOKIE_ECN ? SG_META_ECN : 0);
+	sg_hs_ack_meta(&a, p->ipv6, tsval, tsecr, m);
 	return 1;
 }
 

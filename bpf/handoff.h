@@ -9,6 +9,7 @@
 
 #include "listener.h"
 #include "lookup.h"
+#include "handshake.h"
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
@@ -44,13 +45,19 @@ static __always_inline int sg_handoff(struct __sk_buff *skb, const struct sg_con
 		return TC_ACT_SHOT;
 	}
 
-	attrs.mss = m->mss;
+	/* the listener's TCP_MAXSEG clamps the client's MSS, as the kernel
+	 * does when it parses a SYN (handshake.h) */
+	attrs.mss = sg_hs_child_mss(m->mss, l.user_mss, p->ipv6);
 	if (m->snd_wscale != SG_WSCALE_NONE) {
 		/* wscale_ok means the client sent WS and we answered with ours:
-		 * the cookie only says so when both held (see synack.h) */
+		 * the cookie only says so when both held (see synack.h). Our
+		 * scale is what the SYN-ACK announced (carried in the TSval);
+		 * without timestamps it is not carried, and derived from the
+		 * listener as the SYN path did. */
 		attrs.wscale_ok = 1;
 		attrs.snd_wscale = m->snd_wscale;
-		attrs.rcv_wscale = sg_rcv_wscale(&l, cfg->rmem_max);
+		attrs.rcv_wscale = m->rcv_wscale <= SG_MAX_WSCALE ? m->rcv_wscale :
+				   sg_rcv_wscale(&l, cfg->rmem_max);
 	}
 	attrs.sack_ok = !!(m->opts & SG_META_SACK);
 	/* a TS option in the ACK alone is not enough: the kfunc refuses

@@ -14,8 +14,6 @@
 #include "cookie_bpf.h"
 #include "listener.h"
 
-#define SG_TS_TICK_SHIFT 20	/* our TSval clock: 2^20 ns (~1.05 ms) ticks */
-
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 static __always_inline __u32 sg_xdp_dev_mtu(struct xdp_md *ctx)
@@ -52,23 +50,32 @@ struct sg_syn_in {
 };
 
 /* Decide the SYN-ACK's contents as the kernel would for this listener, and
- * compute the cookie. Global, like sg_synack_write(): each option and sysctl
- * is a branch, and verified inline their combinations multiply with the
- * caller's. Returns 0, or -1 without config. */
+ * encode them with include/handshake.h. Global, like sg_synack_write(): each
+ * option and sysctl is a branch, and verified inline their combinations
+ * multiply with the caller's. Returns 0, or -1 (without config or key, or
+ * for a handshake we cannot hand over as the kernel would make it). */
 __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 			      struct sg_synack *s)
 {
 	struct sg_config *cfg = sg_get_config();
 	const struct sg_synopts *o;
+	const struct sg_key_slot *k;
+	__u32 slot;
 	const struct sg_lsn *l;
 	const struct sg_pkt *p;
-	__u32 mtu, adv, client_mss, data, period, isn;
-	__u64 mono = bpf_ktime_get_coarse_ns(), hash;
+	struct sg_hs_offer offer;
+	__u32 mtu, adv, client_mss, isn;
 	int ws_ok, sack_ok, ts_ok, ecn_ok;
+	__u64 now, hash;
 	__u16 sport, dport;
 
 	if (!in || !s || !cfg)
 		return -1;
+	slot = sg_key_cur(cfg);
+	k = sg_get_key(slot);
+	if (!k)
+		return -1;
+	now = sg_now_ns(cfg);
 	p = &in->p;
 	o = &in->o;
 	l = &in->l;
@@ -88,6 +95,12 @@ __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 		adv = 0xffff;
 	if (l->user_mss && l->user_mss < adv)
 		adv = l->user_mss;
+	/* The child's MSS is the client's clamped by TCP_MAXSEG (handshake.h),
+	 * but the kfunc refuses an IPv6 MSS below 1220: such a listener gets
+	 * the kernel's own handshake, rather than a child with a larger MSS
+	 * than it asked for. */
+	if (p->ipv6 && l->user_mss && l->user_mss < SG_MSS6_0)
+		return -1;
 
 	ws_ok = o->wscale != SG_WSCALE_NONE && l->ws_on;
 	sack_ok = o->sack && l->sack_on;
@@ -97,23 +110,24 @@ __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 		 !(p->tos & 3) && l->ecn_on;
 
 	client_mss = o->mss ? o->mss : (p->ipv6 ? 1220 : 536);
-	data = sg_cookie_data(sg_mss_index(p->ipv6, client_mss),
-			      ws_ok ? o->wscale : SG_WSCALE_NONE, sack_ok, ecn_ok);
-	period = sg_period_now(cfg, mono);
-	hash = sg_pkt_hash(cfg, p, sport, dport, isn, period, data);
+	offer.data = sg_cookie_data(sg_mss_index(p->ipv6, client_mss),
+				    ws_ok ? o->wscale : SG_WSCALE_NONE, sack_ok, ecn_ok);
+	offer.rcv_wscale = ws_ok ? sg_rcv_wscale(l, cfg->rmem_max) : 0;
+	offer.ts = ts_ok;
+	hash = sg_pkt_hash(k, slot, p, sport, dport, isn,
+			   sg_hs_offer_tail(&offer, now, p->ipv6 ? 6 : 4));
 
-	s->cookie = sg_cookie_make(hash, period, data);
+	s->cookie = sg_hs_offer_seq(&offer, now, hash);
 	s->sport = sport;
 	s->dport = dport;
 	s->ttl = cfg->ttl;
 	s->isn = isn;
 	s->mss = adv;
 	s->window = sg_synack_window(l, adv - (ts_ok ? 12 : 0));
-	s->wscale = ws_ok ? sg_rcv_wscale(l, cfg->rmem_max) : SG_WSCALE_NONE;
+	s->wscale = ws_ok ? offer.rcv_wscale : SG_WSCALE_NONE;
 	s->sack = sack_ok;
 	s->ts = ts_ok;
-	s->tsval = ((__u32)(mono >> SG_TS_TICK_SHIFT) << SG_TS_HASH_BITS) |
-		   sg_cookie_ts_bits(hash);
+	s->tsval = ts_ok ? sg_hs_offer_tsval(&offer, now, hash, sg_pkt_ts_off(k, p)) : 0;
 	s->tsecr = o->tsval;
 	s->ecn = ecn_ok;
 	return 0;

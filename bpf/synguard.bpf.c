@@ -101,7 +101,7 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	bpf_sk_release(sk);
 
 	sg_parse_opts(data, data_end, p, &sc->in.o);
-	if (cfg->flags & SG_CFG_TRACE_SYN)
+	if (sg_tracing_syn())
 		sg_note_syn(p, sc->in.sport, sc->in.dport);
 	if (sg_synack_plan(ctx, &sc->in, &sc->out) || sg_synack_write(ctx, p, &sc->out))
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
@@ -137,10 +137,8 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 
 	/* Without metadata (the driver refused it once, or `protect
 	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */
-	if ((cfg->flags & SG_CFG_META_BROKEN) ||
-	    bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
-		if (!(cfg->flags & SG_CFG_META_BROKEN))
-			__sync_fetch_and_or(&cfg->flags, SG_CFG_META_BROKEN);
+	if (sg_meta_off(cfg) || bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
+		sg_note_meta_broken();
 		sg_count(SG_CNT_TC_NO_META);
 		return pass(SG_CNT_PASS_COOKIE_VALID);
 	}
@@ -260,7 +258,7 @@ int sg_tc(struct __sk_buff *skb)
 	if ((void *)(mp + 1) > data) {
 		/* no metadata: every packet but validated cookie ACKs */
 		cfg = sg_get_config();
-		if (cfg && (cfg->flags & SG_CFG_META_BROKEN))
+		if (cfg && sg_meta_off(cfg))
 			return sg_tc_slow(skb, cfg);
 		return TC_ACT_OK;
 	}

@@ -24,30 +24,66 @@
 #define SG_NPORTS		65536
 #define SG_PORT_WORDS		(SG_NPORTS / 64)
 
-/* sg_config.flags */
+/* sg_config.flags (written by `protect` only; see docs/design.md "Who writes
+ * which map") */
 #define SG_CFG_ACTIVE		(1U << 0)	/* configured by `protect` */
-#define SG_CFG_TRACE_SYN	(1U << 1)	/* a tracer wants SYN arrival times */
-#define SG_CFG_META_BROKEN	(1U << 2)	/* no XDP metadata: set by XDP when the driver
-						 * refuses it, or by protect --no-xdp-meta */
+#define SG_CFG_NO_XDP_META	(1U << 2)	/* protect --no-xdp-meta: tc validates */
 
-/* Cookie periods are 2^36 ns (~68.7 s); the current and the previous one are
- * accepted, so a cookie lives between 68.7 s and 137.4 s. */
-#define SG_COOKIE_PERIOD_SHIFT	36
+/* The handshake contract (cookie layout, clocks, windows) is in
+ * include/handshake.h. Key slots of the key ring (map sg_keys). */
+#define SG_KEY_SLOTS		3
 
+/* sg_config.keyring: bits 0-1 the current key slot; bits 2-63 the TS tick
+ * (include/handshake.h) until which the previous slot, (cur + 2) % 3, is
+ * still accepted. One 64-bit word, so a reader never sees a new slot with
+ * an old deadline. */
+#define SG_KEYRING_CUR_MASK	0x3ULL
+#define SG_KEYRING_UNTIL_SHIFT	2
+
+/* Written only by `protect` (and `apply`, which runs protect). */
 struct sg_config {
 	__u64 ports[SG_PORT_WORDS];	/* bitmap of protected TCP ports (host order) */
-	__u64 key[2];			/* SipHash-2-4 key of the cookies */
-	/* Added to CLOCK_MONOTONIC (coarse) to get CLOCK_REALTIME, so that hosts
-	 * sharing a key (anycast/ECMP) agree on the cookie period. */
-	__s64 mono_to_real_ns;
+	/* Added to CLOCK_MONOTONIC (coarse) to get CLOCK_REALTIME, so that
+	 * hosts sharing a key (anycast/ECMP) agree on the cookie clock:
+	 * REALTIME - MONOTONIC at protect (re-measured by every protect and
+	 * apply, so after a wall-clock step too), plus `--clock-offset` (tests
+	 * and labs). */
+	__s64 clock_adj_ns;
 	__u64 since_unix;		/* when protect first attached (seconds) */
 	__u64 updated_unix;		/* when protect last changed the config */
+	__u64 keyring;			/* SG_KEYRING_* */
+	__u64 key_fp;			/* fingerprint of the current key (not secret:
+					 * SipHash of a constant under the key) */
+	__u32 max_age_ticks;		/* TS cookies: oldest accepted age (TS ticks) */
+	__u32 skew_ticks;		/* tolerated clock skew between key-sharing hosts */
+	__u32 nots_window;		/* no-TS periods accepted: sg_hs_nots_window() */
+	__u32 key_gen;			/* rotations so far, for status */
 	__u32 rmem_max;			/* net.core.rmem_max: a global, not reachable from BPF */
 	__u32 meta_magic;		/* random per protect: tags XDP->tc metadata */
 	__u32 flags;			/* SG_CFG_* */
 	__u8 ttl;			/* IPv4 TTL / IPv6 hop limit of our SYN-ACKs */
 	__u8 mode;			/* enum sg_mode, for status */
 	__u16 nports;			/* number of bits set in ports[] */
+};
+
+/* One slot of the key ring (map sg_keys, written only by `protect`, never
+ * pinned; like every map, readable only with CAP_SYS_ADMIN/CAP_BPF). */
+struct sg_key_slot {
+	__u64 key[2];			/* SipHash-2-4 key of the cookies */
+	__u64 ts_secret;		/* derived from key: seeds the TS offset */
+};
+
+/* Written only by the tracers (trace, hist, metrics); shared, like sg_synts,
+ * by every protected interface of a network namespace. */
+struct sg_trace {
+	__u32 syn_times;		/* non-zero: XDP records SYN arrival times */
+	__u32 pad;
+};
+
+/* Written only by XDP: what it found out about the driver. */
+struct sg_state {
+	__u32 meta_broken;		/* the driver refused bpf_xdp_adjust_meta() */
+	__u32 pad;
 };
 
 enum sg_mode {
@@ -127,16 +163,12 @@ static inline int sg_counter_is_drop(int i)
 }
 #endif
 
-/* ---- the cookie ----
- * seq of our SYN-ACK (32 bits):
+/* ---- the cookie: data bits (low byte of our SYN-ACK's seq) ----
  *   bits 0-1   MSS table index
  *   bits 2-5   client window scale, SG_WSCALE_NONE if it sent none
  *   bit  6     client sent SACK-permitted
  *   bit  7     ECN negotiated
- *   bit  8     parity of the cookie period
- *   bits 9-31  23 bits of SipHash-2-4(key, tuple, ISN, period, data bits)
- * With timestamps, our TSval = (send time in ms << 8) | 8 more hash bits, and
- * the ACK's TSecr must echo them: 31 bits of hash in all. */
+ * The rest of the seq, our TSval and the time bounds: include/handshake.h. */
 #define SG_COOKIE_MSS_SHIFT	0
 #define SG_COOKIE_MSS_MASK	0x3U
 #define SG_COOKIE_WS_SHIFT	2
@@ -144,10 +176,6 @@ static inline int sg_counter_is_drop(int i)
 #define SG_COOKIE_SACK		(1U << 6)
 #define SG_COOKIE_ECN		(1U << 7)
 #define SG_COOKIE_DATA_MASK	0xffU
-#define SG_COOKIE_PARITY	(1U << 8)
-#define SG_COOKIE_HASH_SHIFT	9
-#define SG_COOKIE_HASH_BITS	23
-#define SG_TS_HASH_BITS		8
 #define SG_WSCALE_NONE		0xf
 #define SG_MAX_WSCALE		14
 
@@ -171,9 +199,13 @@ struct sg_meta {
 	__u32 magic;		/* sg_config.meta_magic */
 	__u32 tsval;		/* client's TSval from the ACK (0 without TS) */
 	__u32 tsecr;		/* client's TSecr: our TSval echoed */
-	__u16 mss;		/* decoded MSS */
+	__u16 mss;		/* decoded MSS (the client's, from the table) */
 	__u8 snd_wscale;	/* client's window scale or SG_WSCALE_NONE */
 	__u8 opts;		/* SG_META_* */
+	__u8 rcv_wscale;	/* our announced window scale, decoded from the
+				 * TSval; SG_WSCALE_NONE: not carried (no TS),
+				 * the handoff derives it from the listener */
+	__u8 pad[3];
 };
 #define SG_META_SACK		(1U << 0)
 #define SG_META_TS		(1U << 1)
@@ -181,7 +213,7 @@ struct sg_meta {
 
 /* ---- SYN arrival times for the tracer (map sg_synts) ----
  * An ARRAY of slots, direct-mapped by sg_flow_slot() and written by XDP only
- * while SG_CFG_TRACE_SYN is set. A later SYN that maps to the same slot
+ * while sg_trace.syn_times is set. A later SYN that maps to the same slot
  * overwrites it, as an LRU would evict under a flood, but the write is two
  * plain stores: an LRU hash update cost the SYN path ~175-250 ns more, which
  * made watching a flood with `hist` expensive. */

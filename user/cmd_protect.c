@@ -22,6 +22,8 @@
 #include "escape.h"
 #include "json.h"
 #include "keyfile.h"
+#include "keyring.h"
+#include "handshake.h"
 #include "kernel_support.h"
 #include "lock.h"
 #include "pins.h"
@@ -45,6 +47,9 @@ struct protect_opts {
 	bool force;
 	bool enable_syncookies;
 	bool no_xdp_meta;
+	int max_age_s;		/* --max-ack-age, -1: default */
+	int skew_s;		/* --max-clock-skew, -1: default */
+	long clock_offset_ms;	/* --clock-offset (tests, labs) */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -64,7 +69,7 @@ struct undo {
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -74,6 +79,9 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
 		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "max-ack-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "max-clock-skew", required_argument, NULL, OPT_SKEW },
+		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,6 +94,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
+	o->max_age_s = o->skew_s = -1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -120,6 +129,26 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		case OPT_WAIT:
 			if ((err = sg_lock_parse_wait(optarg)))
 				return err;
+			break;
+		case OPT_MAX_AGE:
+		case OPT_SKEW:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (c == OPT_MAX_AGE && (errno || end == optarg || *end || v < 1 || v > 60))
+				return sg_fail(SG_EXIT_USAGE, "bad --max-ack-age '%s': use 1..60 "
+					       "(seconds)", optarg);
+			if (c == OPT_SKEW && (errno || end == optarg || *end || v < 0 || v > 60))
+				return sg_fail(SG_EXIT_USAGE, "bad --max-clock-skew '%s': use 0..60 "
+					       "(seconds)", optarg);
+			*(c == OPT_MAX_AGE ? &o->max_age_s : &o->skew_s) = (int)v;
+			break;
+		case OPT_CLOCK_OFFSET:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < -3600000 || v > 3600000)
+				return sg_fail(SG_EXIT_USAGE, "bad --clock-offset '%s': use "
+					       "-3600000..3600000 (ms)", optarg);
+			o->clock_offset_ms = v;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -200,12 +229,49 @@ static void rollback(struct undo *u)
 	u->pinned = u->xdp_attached = u->tc_attached = u->syncookies_changed = false;
 }
 
-static void fill_clock_fields(struct sg_config *cfg)
+static unsigned long long clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The cookie clock's time now, as XDP will read it (with --clock-offset). */
+static unsigned long long cookie_now_ns(const struct protect_opts *o)
+{
+	return sg_now_real_ns() + (unsigned long long)(o->clock_offset_ms * 1000000LL);
+}
+
+/* Cookie time bounds (handshake.h): --max-ack-age, --max-clock-skew (by
+ * default 10 s with a key file, which hosts may share, else 0), kept from
+ * old when given neither and the key does not change. */
+static void fill_cookie_bounds(const struct protect_opts *o, struct sg_config *cfg,
+			       const struct sg_config *old)
+{
+	int age = o->max_age_s >= 0 ? o->max_age_s : SG_HS_DEFAULT_MAX_AGE_S;
+	__u32 skew;
+
+	if (o->skew_s >= 0)
+		skew = (__u32)(((unsigned long long)o->skew_s * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	else if (o->key_file)
+		skew = (__u32)((SG_HS_DEFAULT_SKEW_S * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	else
+		skew = old ? old->skew_ticks : 0;
+	cfg->max_age_ticks = (__u32)(((unsigned long long)age * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	cfg->skew_ticks = skew;
+	cfg->nots_window = sg_hs_nots_window(skew);
+}
+
+static void fill_clock_fields(const struct protect_opts *o, struct sg_config *cfg)
 {
 	long rmem;
 
-	/* BPF reads CLOCK_MONOTONIC (coarse) and adds this to get wall time */
-	cfg->mono_to_real_ns = (__s64)(sg_now_real_ns() - sg_now_mono_ns());
+	/* BPF reads CLOCK_MONOTONIC (coarse) and adds this to get
+	 * CLOCK_REALTIME, plus the test offset; re-measured on every run, so
+	 * a reload after a wall-clock step follows it */
+	cfg->clock_adj_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)) +
+			    (__s64)o->clock_offset_ms * 1000000LL;
 	cfg->updated_unix = sg_now_real_ns() / 1000000000ULL;
 	if (sg_sysctl_read("net.core.rmem_max", &rmem) == 0 && rmem > 0)
 		cfg->rmem_max = rmem > UINT_MAX ? UINT_MAX : (__u32)rmem;
@@ -220,6 +286,7 @@ struct report {
 	int ttl;
 	const char *key_source;	/* "random", "file", "unchanged" */
 	const char *key_file;
+	bool key_rotated;	/* a new key became current (the old one still valid) */
 	__u32 xdp_id, tc_id;
 	const char *pin_dir;	/* NULL: none */
 	bool syncookies_enabled;
@@ -256,6 +323,7 @@ static void print_report(const struct report *r)
 		jw_string_field(w, "key_source", r->key_source);
 		if (r->key_file)
 			jw_string_field(w, "key_file", r->key_file);
+		jw_bool_field(w, "key_rotated", r->key_rotated);
 		jw_uint_field(w, "xdp_prog_id", r->xdp_id);
 		jw_uint_field(w, "tc_prog_id", r->tc_id);
 		jw_name(w, "pin_dir");
@@ -280,7 +348,8 @@ static void print_report(const struct report *r)
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->key_file)
-		printf("  key:      %s (%s)\n", r->key_source, r->key_file);
+		printf("  key:      %s (%s)%s\n", r->key_source, r->key_file,
+		       r->key_rotated ? ", rotated: the previous key stays valid for a while" : "");
 	else
 		printf("  key:      %s\n", r->key_source);
 	printf("  xdp prog: id %u (%s)\n", r->xdp_id, SG_XDP_PROG_NAME);
@@ -306,6 +375,12 @@ static int repair_tc(struct sg_defense *d, __u32 *tc_id)
 		return -errno;
 	err = bpf_map__reuse_fd(skel->maps.sg_config, d->config_fd);
 	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_keys, d->keys_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_trace, d->trace_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.sg_state, d->state_fd);
+	if (!err)
 		err = bpf_map__reuse_fd(skel->maps.sg_stats, d->stats_fd);
 	if (!err && d->synts_fd >= 0)
 		err = bpf_map__reuse_fd(skel->maps.sg_synts, d->synts_fd);
@@ -327,8 +402,9 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			   const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "updated" };
-	struct sg_config cfg;
+	struct sg_config cfg, old;
 	char pin_dir[PATH_MAX];
+	bool rotated = false;
 	__u32 zero = 0;
 	int err;
 
@@ -361,13 +437,18 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	memcpy(cfg.ports, ports, sizeof(cfg.ports));
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
-	if (key)
-		memcpy(cfg.key, key, sizeof(cfg.key));
 	cfg.flags |= SG_CFG_ACTIVE;
-	/* only ever set here: XDP also sets it when the driver refuses */
+	/* XDP records a driver's refusal in its own map (sg_state) */
 	if (o->no_xdp_meta)
-		cfg.flags |= SG_CFG_META_BROKEN;
-	fill_clock_fields(&cfg);
+		cfg.flags |= SG_CFG_NO_XDP_META;
+	old = cfg;
+	fill_cookie_bounds(o, &cfg, &old);
+	fill_clock_fields(o, &cfg);
+	/* a new key goes into a free slot first, then the config makes it
+	 * current: the old key is accepted for as long as a cookie lives */
+	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated)))
+		return sg_fail(SG_EXIT_ERROR, "cannot write the new key of %s: %s", o->ifname,
+			       strerror(-err));
 	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
 		err = -errno;
 		rollback(u);
@@ -380,6 +461,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.key_source = key ? "file" : "unchanged";
+	r.key_rotated = rotated;
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = d->xdp_id;
 	r.tc_id = d->tc_id;
@@ -444,8 +526,11 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
 			"interface gets its own", list[idx].ifname);
 		s->map_id = 0;
 	} else {
-		/* libbpf keeps its own dup of the fd */
+		/* libbpf keeps its own dup of the fd; the tracers' flag map
+		 * goes with the arrivals it switches on */
 		err = bpf_map__reuse_fd(m, list[idx].synts_fd);
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.sg_trace, list[idx].trace_fd);
 		memcpy(s->ifname, list[idx].ifname, sizeof(s->ifname));
 		if (err)
 			s->map_id = 0;
@@ -461,6 +546,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	struct report r = { .action = "protected" };
 	struct synts_share share = {};
 	struct sg_config cfg = {};
+	__u64 newkey[2];
 	struct synguard *skel;
 	bool private_bpffs = false, replace = false;
 	__u32 zero = 0, tc_id;
@@ -492,14 +578,15 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
 	cfg.mode = o->mode;
-	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_META_BROKEN : 0);
+	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_NO_XDP_META : 0);
 	if (key)
-		memcpy(cfg.key, key, sizeof(cfg.key));
-	else if ((err = sg_key_random(cfg.key)))
+		memcpy(newkey, key, sizeof(newkey));
+	else if ((err = sg_key_random(newkey)))
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
 	if ((err = sg_random_u32_nonzero(&cfg.meta_magic)))
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
-	fill_clock_fields(&cfg);
+	fill_cookie_bounds(o, &cfg, NULL);
+	fill_clock_fields(o, &cfg);
 
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
@@ -511,11 +598,11 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		return sg_fail(SG_EXIT_ERROR, "cannot load the BPF programs: %s%s", strerror(-err),
 			       sg_env.verbose ? "" : " (run with -v for the verifier log)");
 	}
-	/* a tracer is reading the shared map: record arrivals here too */
-	if (share.map_id && sg_synts_readers(share.map_id) > 0)
-		cfg.flags |= SG_CFG_TRACE_SYN;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
-		err = -errno;
+	/* a tracer reading the shared map has set the shared sg_trace already */
+	err = sg_keyring_init(bpf_map__fd(skel->maps.sg_keys), &cfg, newkey);
+	memset(newkey, 0, sizeof(newkey));
+	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+		err = err ? err : -errno;
 		rollback(u);
 		synguard__destroy(skel);
 		return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s", strerror(-err));

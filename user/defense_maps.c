@@ -15,13 +15,15 @@ static void init(struct sg_defense *d, int ifindex)
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
 	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = -1;
+	d->keys_fd = d->trace_fd = d->state_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
 }
 
 void sg_defense_close(struct sg_defense *d)
 {
-	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd };
+	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
+		       &d->keys_fd, &d->trace_fd, &d->state_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -68,6 +70,15 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_synts")) {
 			slot = &d->synts_fd;
 			want = sizeof(struct sg_synts_slot);
+		} else if (!strcmp(mi.name, "sg_keys")) {
+			slot = &d->keys_fd;
+			want = sizeof(struct sg_key_slot);
+		} else if (!strcmp(mi.name, "sg_trace")) {
+			slot = &d->trace_fd;
+			want = sizeof(struct sg_trace);
+		} else if (!strcmp(mi.name, "sg_state")) {
+			slot = &d->state_fd;
+			want = sizeof(struct sg_state);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);
@@ -77,7 +88,8 @@ static int open_maps(struct sg_defense *d)
 		}
 		*slot = fd;
 	}
-	if (d->config_fd < 0 || d->stats_fd < 0)
+	if (d->config_fd < 0 || d->stats_fd < 0 || d->keys_fd < 0 || d->trace_fd < 0 ||
+	    d->state_fd < 0)
 		return -EPROTO;
 	return 0;
 }
@@ -185,4 +197,25 @@ int sg_defense_read_config(const struct sg_defense *d, struct sg_config *cfg)
 	if (bpf_map_lookup_elem(d->config_fd, &zero, cfg))
 		return -errno;
 	return 0;
+}
+
+int sg_defense_read_state(const struct sg_defense *d, struct sg_state *st)
+{
+	__u32 zero = 0;
+
+	if (d->state_fd < 0 || bpf_map_lookup_elem(d->state_fd, &zero, st)) {
+		memset(st, 0, sizeof(*st));
+		return -errno;
+	}
+	return 0;
+}
+
+bool sg_defense_meta_off(const struct sg_defense *d, const struct sg_config *cfg)
+{
+	struct sg_state st;
+
+	if (cfg->flags & SG_CFG_NO_XDP_META)
+		return true;
+	sg_defense_read_state(d, &st);
+	return st.meta_broken != 0;
 }

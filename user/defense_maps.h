@@ -24,6 +24,9 @@ struct sg_defense {
 	int config_fd;		/* map sg_config */
 	int stats_fd;		/* map sg_stats */
 	int synts_fd;		/* map sg_synts (-1 if absent) */
+	int keys_fd;		/* map sg_keys */
+	int trace_fd;		/* map sg_trace */
+	int state_fd;		/* map sg_state */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;
@@ -47,5 +50,9 @@ int sg_defense_list(struct sg_defense **out);
 void sg_defense_free_list(struct sg_defense *list, int n);
 
 int sg_defense_read_config(const struct sg_defense *d, struct sg_config *cfg);
+/* XDP's own findings (sg_state); zeroed if unreadable. */
+int sg_defense_read_state(const struct sg_defense *d, struct sg_state *st);
+/* Is XDP->tc metadata off (protect --no-xdp-meta, or the driver refused)? */
+bool sg_defense_meta_off(const struct sg_defense *d, const struct sg_config *cfg);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "keyfile.h"
 #include "common.h"
@@ -72,9 +73,36 @@ int sg_key_read_file(const char *path, __u64 key[2], char *err, size_t errlen)
 	size_t n;
 	FILE *f;
 
+	struct stat st;
+
 	f = fopen(path, "r");
 	if (!f) {
 		sg_set_err(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* whoever can read the key forges ACKs at will, whoever can write it
+	 * chooses it: checked on the open file, not on the name */
+	if (fstat(fileno(f), &st)) {
+		sg_set_err(err, errlen, "cannot stat key file %s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sg_set_err(err, errlen, "key file %s is not a regular file", path);
+		fclose(f);
+		return -1;
+	}
+	if (st.st_uid != 0) {
+		sg_set_err(err, errlen, "key file %s is owned by uid %u, not by root: "
+			   "chown root:root %s", path, (unsigned)st.st_uid, path);
+		fclose(f);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		sg_set_err(err, errlen, "key file %s has mode %04o: group or others may "
+			   "access it, and anyone who reads it forges cookies; chmod 600 %s",
+			   path, (unsigned)(st.st_mode & 07777), path);
+		fclose(f);
 		return -1;
 	}
 	/* A valid file is 32 digits plus a little whitespace: anything that

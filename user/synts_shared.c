@@ -114,8 +114,8 @@ int sg_synts_readers(__u32 map_id)
 
 int sg_synts_set_trace(__u32 map_id, bool on)
 {
+	struct sg_trace want = { .syn_times = on }, cur;
 	struct sg_defense *list;
-	struct sg_config cfg;
 	__u32 zero = 0;
 	int n, changed = 0;
 
@@ -126,17 +126,14 @@ int sg_synts_set_trace(__u32 map_id, bool on)
 		return n;
 	for (int i = 0; i < n; i++) {
 		if (sg_map_id_of_fd(list[i].synts_fd) != map_id ||
-		    sg_defense_read_config(&list[i], &cfg))
+		    bpf_map_lookup_elem(list[i].trace_fd, &zero, &cur))
 			continue;
-		if (!!(cfg.flags & SG_CFG_TRACE_SYN) == on)
+		if (!!cur.syn_times == on)
 			continue;
-		/* Not atomic against a concurrent `protect` update; the tracer
-		 * re-checks its readers after clearing (tracer.c). */
-		if (on)
-			cfg.flags |= SG_CFG_TRACE_SYN;
-		else
-			cfg.flags &= ~SG_CFG_TRACE_SYN;
-		if (bpf_map_update_elem(list[i].config_fd, &zero, &cfg, BPF_ANY) == 0)
+		/* sg_trace is the tracers' own map (protect and XDP never
+		 * write it), so this cannot undo their writes; tracers among
+		 * themselves re-check their readers after clearing (tracer.c) */
+		if (bpf_map_update_elem(list[i].trace_fd, &zero, &want, BPF_ANY) == 0)
 			changed++;
 	}
 	sg_defense_free_list(list, n);

@@ -10,7 +10,7 @@
  *
  * Who needs arrivals recorded: any attached BPF program, other than
  * synguard's own sg_xdp/sg_tc, that uses the map (a tracer reuses it with
- * bpf_map__reuse_fd). SG_CFG_TRACE_SYN stays set while such a reader exists,
+ * bpf_map__reuse_fd). sg_trace.syn_times stays set while such a reader exists,
  * so that two tracers never turn each other's arrivals off.
  */
 #ifndef SG_SYNTS_SHARED_H
@@ -36,8 +36,9 @@ int sg_synts_pick(const struct sg_defense *list, int n, __u32 *map_id, int *othe
  * that use the map map_id: > 0 while a tracer reads it. >= 0, or -errno. */
 int sg_synts_readers(__u32 map_id);
 
-/* Set or clear SG_CFG_TRACE_SYN on every protected interface of the current
- * network namespace whose sg_synts is map_id (read-modify-write of sg_config).
+/* Set or clear sg_trace.syn_times on every protected interface of the current
+ * network namespace whose sg_synts is map_id (sg_trace, written by tracers
+ * only; shared with sg_synts).
  * Returns the number of interfaces changed, or -errno. */
 int sg_synts_set_trace(__u32 map_id, bool on);
 

@@ -27,19 +27,20 @@ st1=$(S status "$IF_S" -j)
 x1=$(sg_json_get "$st1" 'd["interfaces"][0]["xdp_prog_id"]')
 t1=$(sg_json_get "$st1" 'd["interfaces"][0]["tc_prog_id"]')
 since1=$(sg_json_get "$st1" 'd["interfaces"][0]["since_unix"]')
-key1=$(cfg_field key)
+key1=$(cfg_field key_fp)
 magic1=$(cfg_field meta_magic)
 [ "$(sg_json_get "$st1" 'd["interfaces"][0]["ports"]')" = "[80, 443]" ] &&
 	sg_pass ${T}_ports_initial || sg_fail ${T}_ports_initial "$st1"
-[ -n "$key1" ] && [ "$key1" != "[0, 0]" ] && sg_pass ${T}_random_key ||
-	sg_fail ${T}_random_key "key $key1"
+# the key itself is in the sg_keys map; its fingerprint is here
+[ -n "$key1" ] && [ "$key1" != 0 ] && sg_pass ${T}_random_key ||
+	sg_fail ${T}_random_key "key fingerprint $key1"
 [ -n "$magic1" ] && [ "$magic1" != 0 ] && sg_pass ${T}_meta_magic_nonzero ||
 	sg_fail ${T}_meta_magic_nonzero "meta_magic $magic1"
 [ "$(cfg_field flags)" = 1 ] && sg_pass ${T}_flags_active || sg_fail ${T}_flags_active "flags $(cfg_field flags)"
 r=$(cfg_field rmem_max); want=$(ip netns exec "$NS_S" sysctl -n net.core.rmem_max)
 [ "$r" = "$want" ] && sg_pass ${T}_rmem_max || sg_fail ${T}_rmem_max "$r, sysctl says $want"
-# mono_to_real_ns = REALTIME - MONOTONIC, within a second of ours
-m=$(cfg_field mono_to_real_ns)
+# clock_adj_ns = REALTIME - MONOTONIC, within a second of ours
+m=$(cfg_field clock_adj_ns)
 ours=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
 python3 -c "import sys; sys.exit(abs($m - $ours) > 10**9)" && sg_pass ${T}_mono_to_real ||
 	sg_fail ${T}_mono_to_real "$m vs $ours"
@@ -59,16 +60,18 @@ t2=$(sg_json_get "$st2" 'd["interfaces"][0]["tc_prog_id"]')
 [ "$(sg_json_get "$st2" 'd["interfaces"][0]["since_unix"]')" = "$since1" ] &&
 	[ "$(sg_json_get "$st2" 'd["interfaces"][0]["updated_unix"]')" -gt "$since1" ] &&
 	sg_pass ${T}_since_kept_updated_moved || sg_fail ${T}_since_kept_updated_moved "since $since1: $st2"
-[ "$(cfg_field key)" = "$key1" ] && [ "$(cfg_field meta_magic)" = "$magic1" ] &&
+[ "$(cfg_field key_fp)" = "$key1" ] && [ "$(cfg_field meta_magic)" = "$magic1" ] &&
 	sg_pass ${T}_key_kept_without_key_file || sg_fail ${T}_key_kept_without_key_file "key changed"
 S status "$IF_S" | grep -q "ports: *22,8000-8002" && sg_pass ${T}_status_text_folded ||
 	sg_fail ${T}_status_text_folded "$(S status "$IF_S")"
 
 # --key-file replaces the key in place (SipHash byte order: k0 little-endian)
-printf '000102030405060708090a0b0c0d0e0f\n' >"$TMP/k"
+(umask 077; printf '000102030405060708090a0b0c0d0e0f\n' >"$TMP/k")
 sg_expect_rc ${T}_update_key 0 S protect "$IF_S" --ports 22 --key-file "$TMP/k"
-[ "$(cfg_field key)" = "[506097522914230528, 1084818905618843912]" ] &&
-	sg_pass ${T}_key_from_file || sg_fail ${T}_key_from_file "key $(cfg_field key)"
+# a rotation: new fingerprint, slot 1 current, generation 1
+[ "$(cfg_field key_fp)" != "$key1" ] && [ "$(cfg_field key_gen)" = 1 ] &&
+	[ $(( $(cfg_field keyring) & 3 )) = 1 ] &&
+	sg_pass ${T}_key_from_file || sg_fail ${T}_key_from_file "fp $(cfg_field key_fp) gen $(cfg_field key_gen)"
 [ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_key_update_no_reattach ||
 	sg_fail ${T}_key_update_no_reattach "xdp id now $(sg_xdp_id "$NS_S" "$IF_S")"
 

@@ -22,7 +22,7 @@
 #    and, on the tracer's own clock, exactly: the SYN arrival is not before
 #    the client's SYN_SENT, the server's ESTABLISHED not before the client's
 #    (1 us slack for the JSON's rounding);
-#  - SG_CFG_TRACE_SYN is set while a tracer runs, still set when one of two
+#  - sg_trace.syn_times is set while a tracer runs, still set when one of two
 #    concurrent `hist` runs exits, cleared when the last one exits; then XDP
 #    stops recording (the map does not grow) and protection still works;
 #  - an interface protected while a tracer runs shares the map and records
@@ -65,13 +65,13 @@ prog_map() {
 	done
 	return 1
 }
-# trace_flag IFACE: 1 if sg_config.flags has SG_CFG_TRACE_SYN (1 << 1), else 0
+# trace_flag IFACE: 1 if the tracers' map sg_trace has syn_times set, else 0
 trace_flag() {
-	bpftool map dump id "$(prog_map "$1" sg_config)" -j | python3 -c '
+	bpftool map dump id "$(prog_map "$1" sg_trace)" -j | python3 -c '
 import json, sys
 e = json.load(sys.stdin)[0]
 v = e.get("formatted", e)["value"]
-print((v["flags"] >> 1) & 1)'
+print(1 if v["syn_times"] else 0)'
 }
 # readers MAPID: attached programs (bpf links) other than sg_xdp/sg_tc that
 # use the map

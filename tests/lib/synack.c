@@ -5,7 +5,7 @@
 #include <string.h>
 #include <linux/bpf.h>
 
-#include "cookie.h"
+#include "handshake.h"
 #include "csum.h"
 #include "synack.h"
 #include "testlib.h"
@@ -68,8 +68,8 @@ int synack_expect(const struct xdp_env *e, const struct pkt_spec *s,
 	return 0;
 }
 
-uint64_t synack_hash(const struct xdp_env *e, const struct pkt_spec *s,
-		     uint32_t isn, uint32_t period, uint32_t data)
+uint64_t synack_hash_key(const __u64 key[2], const struct pkt_spec *s, uint32_t isn,
+			 uint64_t tail)
 {
 	__u16 sp = htons(s->sport), dp = htons(s->dport);
 
@@ -78,14 +78,48 @@ uint64_t synack_hash(const struct xdp_env *e, const struct pkt_spec *s,
 
 		memcpy(&sa, s->saddr, 4);
 		memcpy(&da, s->daddr, 4);
-		return sg_cookie_hash4(e->cfg.key, sa, da, sp, dp, isn, period, data);
+		return sg_cookie_hash4(key, sa, da, sp, dp, isn, tail);
 	} else {
 		__u32 sa[4], da[4];
 
 		memcpy(sa, s->saddr, 16);
 		memcpy(da, s->daddr, 16);
-		return sg_cookie_hash6(e->cfg.key, sa, da, sp, dp, isn, period, data);
+		return sg_cookie_hash6(key, sa, da, sp, dp, isn, tail);
 	}
+}
+
+uint64_t synack_hash(const struct xdp_env *e, const struct pkt_spec *s,
+		     uint32_t isn, uint64_t tail)
+{
+	return synack_hash_key(e->key, s, isn, tail);
+}
+
+uint32_t synack_ts_off(const struct sg_key_slot *k, const struct pkt_spec *s)
+{
+	__u32 sa[4] = { 0 }, da[4] = { 0 };
+
+	if (!s->ipv6) {
+		memcpy(sa, s->saddr, 4);
+		memcpy(da, s->daddr, 4);
+		return sg_hs_ts_off4(k->ts_secret, (__u64)sa[0] | ((__u64)da[0] << 32));
+	}
+	memcpy(sa, s->saddr, 16);
+	memcpy(da, s->daddr, 16);
+	return sg_hs_ts_off6(k->ts_secret, (__u64)sa[0] | ((__u64)sa[1] << 32),
+			     (__u64)sa[2] | ((__u64)sa[3] << 32),
+			     (__u64)da[0] | ((__u64)da[1] << 32),
+			     (__u64)da[2] | ((__u64)da[3] << 32));
+}
+
+void synack_forge(const __u64 key[2], const struct sg_key_slot *k, const struct pkt_spec *s,
+		  uint32_t isn, const struct sg_hs_offer *offer, uint64_t now_ns,
+		  uint32_t *cookie, uint32_t *tsval)
+{
+	uint64_t h = synack_hash_key(key, s, isn,
+				     sg_hs_offer_tail(offer, now_ns, s->ipv6 ? 6 : 4));
+
+	*cookie = sg_hs_offer_seq(offer, now_ns, h);
+	*tsval = offer->ts ? sg_hs_offer_tsval(offer, now_ns, h, synack_ts_off(k, s)) : 0;
 }
 
 #define CHK(cond, ...) do { if (!(cond)) { snprintf(err, errlen, __VA_ARGS__); return -1; } } while (0)
@@ -116,7 +150,7 @@ int synack_check(const struct xdp_env *e, const struct pkt_spec *s,
 {
 	struct pkt_info pi;
 	int optlen, i, l3len;
-	uint32_t period, data;
+	uint32_t data;
 	uint64_t hash;
 	uint8_t want_flags;
 
@@ -178,19 +212,34 @@ int synack_check(const struct xdp_env *e, const struct pkt_spec *s,
 		CHK(pi.opt.tsecr == s->opt.tsval, "TSecr %u, want client TSval %u",
 		    pi.opt.tsecr, s->opt.tsval);
 
-	/* the cookie: issued in the period the program's clock is in */
+	/* the cookie, decoded as the ACK check will (handshake.h), at the
+	 * program's clock now: data bits, time within bounds, hash */
 	data = pi.seq & SG_COOKIE_DATA_MASK;
 	CHK(data == w->cookie_data, "cookie data bits %#x, want %#x", data, w->cookie_data);
-	period = sg_cookie_claimed_period(pi.seq, e->period);
-	CHK(period == e->period, "cookie parity names period %u, clock is in %u", period,
-	    e->period);
-	hash = synack_hash(e, s, s->seq, period, data);
-	CHK(pi.seq == sg_cookie_make(hash, period, data), "cookie %#x, want %#x", pi.seq,
-	    sg_cookie_make(hash, period, data));
-	if (w->ts)
-		CHK((pi.opt.tsval & 0xff) == sg_cookie_ts_bits(hash),
-		    "TSval low byte %#x, want hash bits %#x", pi.opt.tsval & 0xff,
-		    sg_cookie_ts_bits(hash));
+	{
+		struct sg_hs_ack a;
+		uint32_t off = w->ts ? synack_ts_off(&e->slot, s) : 0;
+
+		uint32_t now_p = sg_hs_period(xenv_now_ns(e));
+		uint32_t ctr = (pi.seq >> SG_HS_NOTS_CTR_SHIFT) & SG_HS_NOTS_CTR_MASK;
+
+		CHK(sg_hs_ack_begin(&a, pi.seq, w->ts, pi.opt.tsval, off, xenv_now_ns(e),
+				    e->cfg.max_age_ticks, e->cfg.skew_ticks, e->cfg.nots_window,
+				    s->ipv6 ? 6 : 4),
+		    "cookie time out of bounds at once (seq %#x TSval %#x)", pi.seq,
+		    pi.opt.tsval);
+		hash = synack_hash(e, s, s->seq, a.tail);
+		CHK(sg_hs_ack_hash_ok(&a, hash), "cookie %#x / TSval %#x do not match the hash "
+		    "%#llx", pi.seq, pi.opt.tsval, (unsigned long long)hash);
+		if (w->ts && w->ws)
+			CHK(a.rcv_wscale == w->wscale, "TSval carries window scale %u, want %u",
+			    a.rcv_wscale, w->wscale);
+		/* issued now (or just before a period boundary) */
+		if (!w->ts)
+			CHK(ctr == (now_p & SG_HS_NOTS_CTR_MASK) ||
+			    ctr == ((now_p - 1) & SG_HS_NOTS_CTR_MASK),
+			    "cookie names period %u, clock is in %u", ctr, now_p);
+	}
 	if (cookie)
 		*cookie = pi.seq;
 	if (tsval)

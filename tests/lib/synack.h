@@ -12,6 +12,7 @@
 
 #include "pkt.h"
 #include "xdp_env.h"
+#include "handshake.h"
 
 struct synack_want {
 	uint16_t mss;		/* our advertised MSS */
@@ -32,9 +33,22 @@ int synack_check(const struct xdp_env *e, const struct pkt_spec *s,
 		 const struct synack_want *w, const uint8_t *out, int len,
 		 uint32_t *cookie, uint32_t *tsval, char *err, int errlen);
 
-/* The cookie hash for a client tuple (taken from spec s, client -> server). */
+/* The cookie hash for a client tuple (taken from spec s, client -> server)
+ * under key, with the tail from include/handshake.h. */
+uint64_t synack_hash_key(const __u64 key[2], const struct pkt_spec *s, uint32_t isn,
+			 uint64_t tail);
+/* ... under the current key of e */
 uint64_t synack_hash(const struct xdp_env *e, const struct pkt_spec *s,
-		     uint32_t isn, uint32_t period, uint32_t data);
+		     uint32_t isn, uint64_t tail);
+/* The TS offset of spec s's address pair under a key slot (handshake.h). */
+uint32_t synack_ts_off(const struct sg_key_slot *k, const struct pkt_spec *s);
+
+/* Forge what the SYN-ACK for s (ISN isn) would have carried at the
+ * program's time now_ns under the key slot k (handshake.h's encode, test
+ * side): seq cookie and, if offer->ts, our TSval. */
+void synack_forge(const __u64 key[2], const struct sg_key_slot *k, const struct pkt_spec *s,
+		  uint32_t isn, const struct sg_hs_offer *offer, uint64_t now_ns,
+		  uint32_t *cookie, uint32_t *tsval);
 
 
 

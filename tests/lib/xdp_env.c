@@ -18,7 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cookie.h"
+#include "handshake.h"
+#include "keyring.h"
 #include "synguard.skel.h"
 #include "testlib.h"
 #include "xdp_env.h"
@@ -118,10 +119,36 @@ int xenv_set_clock(struct xdp_env *e, uint64_t into_ns)
 	uint64_t mono = clock_ns(CLOCK_MONOTONIC_COARSE);
 	uint64_t want;
 
-	want = ((uint64_t)sg_cookie_period(real) << SG_COOKIE_PERIOD_SHIFT) + into_ns;
-	e->period = sg_cookie_period(want);
-	e->cfg.mono_to_real_ns = (int64_t)(want - mono);
+	want = ((uint64_t)sg_hs_period(real) << SG_HS_PERIOD_SHIFT) + into_ns;
+	e->period = sg_hs_period(want);
+	e->cfg.clock_adj_ns = (int64_t)(want - mono);
 	return xenv_write_config(e);
+}
+
+int xenv_shift_clock(struct xdp_env *e, int64_t delta_ns)
+{
+	e->cfg.clock_adj_ns += delta_ns;
+	e->period = sg_hs_period(xenv_now_ns(e));
+	return xenv_write_config(e);
+}
+
+uint64_t xenv_now_ns(const struct xdp_env *e)
+{
+	return clock_ns(CLOCK_MONOTONIC_COARSE) + (uint64_t)e->cfg.clock_adj_ns;
+}
+
+int xenv_write_key(struct xdp_env *e, uint32_t slot, const __u64 key[2])
+{
+	struct sg_key_slot ks;
+
+	sg_keyring_slot(key, &ks);
+	if (bpf_map_update_elem(e->keys_fd, &slot, &ks, BPF_ANY))
+		return -errno;
+	if (slot == (uint32_t)(e->cfg.keyring & SG_KEYRING_CUR_MASK)) {
+		memcpy(e->key, key, sizeof(e->key));
+		e->slot = ks;
+	}
+	return 0;
 }
 
 /* libbpf's messages, but at most the tail of a verifier log: a failed load
@@ -153,12 +180,21 @@ int xenv_open(struct xdp_env *e)
 	e->prog_fd = bpf_program__fd(e->skel->progs.sg_xdp);
 	e->cfg_fd = bpf_map__fd(e->skel->maps.sg_config);
 	e->stats_fd = bpf_map__fd(e->skel->maps.sg_stats);
+	e->keys_fd = bpf_map__fd(e->skel->maps.sg_keys);
 	e->ncpu = libbpf_num_possible_cpus();
 	if (e->ncpu <= 0)
 		return -EINVAL;
-	if (getrandom(e->cfg.key, sizeof(e->cfg.key), 0) != sizeof(e->cfg.key) ||
+	if (getrandom(e->key, sizeof(e->key), 0) != sizeof(e->key) ||
 	    getrandom(&e->cfg.meta_magic, sizeof(e->cfg.meta_magic), 0) != 4)
 		return -EIO;
+	err = xenv_write_key(e, 0, e->key);
+	if (err)
+		return err;
+	e->cfg.key_fp = sg_keyring_fp(e->key);
+	/* protect's defaults: 5 s age, no skew (random key) */
+	e->cfg.max_age_ticks = (uint32_t)((SG_HS_DEFAULT_MAX_AGE_S * 1000000000ULL) >>
+					  SG_HS_TICK_SHIFT);
+	e->cfg.nots_window = sg_hs_nots_window(0);
 	e->cfg.meta_magic |= 1;		/* never 0: 0 must not look like ours */
 	xenv_sysctl_get("net/core/rmem_max", &rmem_max);
 	e->cfg.rmem_max = (uint32_t)rmem_max;
@@ -166,8 +202,8 @@ int xenv_open(struct xdp_env *e)
 	e->cfg.ttl = 64;
 	e->cfg.mode = SG_MODE_SKB;
 	e->cfg.since_unix = e->cfg.updated_unix = (uint64_t)time(NULL);
-	/* half a period (34 s) of margin on both sides */
-	return xenv_set_clock(e, 1ULL << (SG_COOKIE_PERIOD_SHIFT - 1));
+	/* half a no-TS period (2.1 s) of margin on both sides */
+	return xenv_set_clock(e, 1ULL << (SG_HS_PERIOD_SHIFT - 1));
 }
 
 void xenv_close(struct xdp_env *e)

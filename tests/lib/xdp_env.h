@@ -17,10 +17,12 @@ struct synguard;
 
 struct xdp_env {
 	struct synguard *skel;
-	int prog_fd, cfg_fd, stats_fd;
+	int prog_fd, cfg_fd, stats_fd, keys_fd;
 	int ncpu;
 	struct sg_config cfg;
-	uint32_t period;	/* the cookie period the program sees (xenv_set_clock) */
+	__u64 key[2];		/* the current key (slot sg_key_cur) */
+	struct sg_key_slot slot; /* ... as written into sg_keys */
+	uint32_t period;	/* the no-TS period the program saw at xenv_set_clock */
 };
 
 /* Result of one run. */
@@ -52,9 +54,17 @@ void xenv_close(struct xdp_env *e);
 int xenv_write_config(struct xdp_env *e);
 void xenv_protect(struct xdp_env *e, uint16_t port);
 /* Make the program's clock read `into_ns` after the start of the current
- * real cookie period (more than a period moves it into later ones), so that
- * cookie tests cannot straddle a period change. Writes the config. */
+ * real no-TS cookie period (2^SG_HS_PERIOD_SHIFT ns; more than a period
+ * moves it into later ones), so that cookie tests cannot straddle a period
+ * change. Writes the config. */
 int xenv_set_clock(struct xdp_env *e, uint64_t into_ns);
+/* Move the program's clock by delta_ns. Writes the config. */
+int xenv_shift_clock(struct xdp_env *e, int64_t delta_ns);
+/* The program's clock now (CLOCK_MONOTONIC_COARSE + clock_adj_ns, as
+ * bpf/cookie_bpf.h). */
+uint64_t xenv_now_ns(const struct xdp_env *e);
+/* Write key into slot of sg_keys (the test keeps it in e->key if current). */
+int xenv_write_key(struct xdp_env *e, uint32_t slot, const __u64 key[2]);
 
 /* Sum the per-CPU counters. */
 int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX]);

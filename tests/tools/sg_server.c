@@ -40,6 +40,7 @@ struct opts {
 	double timeout;		/* 0 = none */
 	double io_timeout;
 	uint64_t rcvbuf, clamp;	/* 0 = leave the listener's default */
+	uint64_t maxseg;	/* TCP_MAXSEG on the listener, 0 = unset */
 	uint64_t backlog;
 	bool accept_only, quiet;
 };
@@ -60,7 +61,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: sg_server [-4|-6] [-b ADDR] -p PORT [-n BYTES] [-c N] [-t SEC]\n"
 		"                 [--io-timeout SEC] [--rcvbuf BYTES] [--clamp BYTES]\n"
-		"                 [--backlog N] [--accept-only] [-q]\n"
+		"                 [--maxseg BYTES] [--backlog N] [--accept-only] [-q]\n"
 		"  -4/-6          listen on IPv4 only / IPv6 only (default: dual stack)\n"
 		"  -b ADDR        bind address (default: any)\n"
 		"  -n BYTES       bytes to receive, then to send back, per connection (1M)\n"
@@ -68,6 +69,7 @@ static void usage(FILE *f)
 		"  -t, --timeout  give up after SEC seconds (exit 1 if --count not reached)\n"
 		"  --rcvbuf B     SO_RCVBUF on the listener (inherited by children)\n"
 		"  --clamp B      TCP_WINDOW_CLAMP on the listener\n"
+		"  --maxseg B     TCP_MAXSEG on the listener (the children's MSS clamp)\n"
 		"  --accept-only  accept and close, counting connections (for floods)\n"
 		"  -q             only the summary line\n");
 }
@@ -209,6 +211,12 @@ static int listen_socket(void)
 		if (setsockopt(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, &v, sizeof(v)) < 0)
 			goto fail;
 	}
+	if (o.maxseg) {
+		int v = (int)o.maxseg;
+
+		if (setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)) < 0)
+			goto fail;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, (int)o.backlog) < 0)
 		goto fail;
 	return fd;
@@ -228,6 +236,7 @@ static int parse_args(int argc, char **argv)
 		{ "io-timeout", required_argument, 0, 'I' },
 		{ "rcvbuf", required_argument, 0, 'R' },
 		{ "clamp", required_argument, 0, 'C' },
+		{ "maxseg", required_argument, 0, 'M' },
 		{ "backlog", required_argument, 0, 'B' },
 		{ "accept-only", no_argument, 0, 'A' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -256,6 +265,7 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'R': if (tu_parse_size(optarg, &o.rcvbuf) < 0 || o.rcvbuf > INT32_MAX) goto bad; break;
 		case 'C': if (tu_parse_size(optarg, &o.clamp) < 0 || o.clamp > INT32_MAX) goto bad; break;
+		case 'M': if (tu_parse_uint(optarg, 88, 65535, &o.maxseg) < 0) goto bad; break;
 		case 'B': if (tu_parse_uint(optarg, 1, 65535, &o.backlog) < 0) goto bad; break;
 		case 'A': o.accept_only = true; break;
 		case 'q': o.quiet = true; break;

@@ -7,20 +7,24 @@
  * socket at all passes to the kernel. Cookies are also forged here with
  * include/cookie.h, which proves the program and the shared code agree.
  */
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cookie.h"
+#include "handshake.h"
+#include "keyring.h"
 #include "synack.h"
 #include "testlib.h"
 #include "xdp_env.h"
 
 #define PORT		8080	/* protected, listener */
 #define PORT_NOLSN	8081	/* protected, nothing listens */
-#define PERIOD_NS	(1ULL << SG_COOKIE_PERIOD_SHIFT)
+#define PERIOD_NS	(1ULL << SG_HS_PERIOD_SHIFT)
 #define HALF		(PERIOD_NS / 2)
+#define SEC		1000000000LL
 
 static const char *fam;
 static char nbuf[128];
@@ -103,8 +107,7 @@ static void per_family(struct xdp_env *e, bool v6)
 	struct synack_want w;
 	struct pkt_spec s;
 	struct sg_meta m;
-	uint32_t c, tv, period, data;
-	uint64_t h;
+	uint32_t c, tv;
 	struct xres r;
 
 	fam = v6 ? "v6" : "v4";
@@ -117,7 +120,8 @@ static void per_family(struct xdp_env *e, bool v6)
 	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
 	m = (struct sg_meta){ .tsval = ts + 1, .tsecr = tv,
 			      .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
-			      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_TS };
+			      .snd_wscale = 7, .rcv_wscale = w.wscale,
+			      .opts = SG_META_SACK | SG_META_TS };
 	if (!xenv_expect(e, NAME("valid"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
 		expect_meta(e, NAME("valid_meta"), &s, &r, &m);
 
@@ -147,9 +151,15 @@ static void per_family(struct xdp_env *e, bool v6)
 	    true, ts + 1, tv);
 	xenv_expect(e, NAME("data_bits_changed"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
-	/* parity flipped: claims the other period */
-	ack(&s, v6, 43000, isn, c ^ SG_COOKIE_PARITY, true, ts + 1, tv);
-	xenv_expect(e, NAME("parity_flipped"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* the time in our echoed TSval edited (what a replayer would do to
+	 * make an old ACK look young): the tick is hashed */
+	ack(&s, v6, 43000, isn, c, true, ts + 1, tv + (1U << (SG_HS_TSV_TICK_SHIFT + 4)));
+	xenv_expect(e, NAME("ts_tick_edited"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+
+	/* item 4: the SYN-ACK announced timestamps; an ACK without them
+	 * (the attacker drops the TS option to face fewer hash bits) fails */
+	ack(&s, v6, 43000, isn, c, false, 0, 0);
+	xenv_expect(e, NAME("ts_omitted"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
 	/* seq not ISN + 1 */
 	ack(&s, v6, 43000, isn + 1, c, true, ts + 1, tv);
@@ -169,20 +179,22 @@ static void per_family(struct xdp_env *e, bool v6)
 	ack(&s, v6, 43000, isn, 0x7eadbeef, false, 0, 0);
 	xenv_expect(e, NAME("random"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 
-	/* forged with the shared code and the key: current and previous period
-	 * pass, two periods back (same parity as now) and the next one fail */
-	data = sg_cookie_data(1, 5, 1, 0);
-	for (int d = -2; d <= 1; d++) {
+	/* forged without timestamps with the shared code and the key, issued
+	 * k periods from now: with no skew tolerance (a random key) periods
+	 * now-2 .. now pass, now-3 and now+1 fail */
+	for (int k = -3; k <= 1; k++) {
+		struct sg_hs_offer of = { .data = sg_cookie_data(1, 5, 1, 0) };
+		uint32_t fc, ftv;
 		char x[48];
 
-		period = e->period + d;
 		tuple(&s, v6, 43100, PORT);
-		h = synack_hash(e, &s, isn, period, data);
-		ack(&s, v6, 43100, isn, sg_cookie_make(h, period, data), false, 0, 0);
-		snprintf(x, sizeof(x), "forged_period%+d", d);
-		if (d == 0 || d == -1) {
+		synack_forge(e->key, &e->slot, &s, isn, &of,
+			     xenv_now_ns(e) + (uint64_t)((int64_t)k * (int64_t)PERIOD_NS), &fc, &ftv);
+		ack(&s, v6, 43100, isn, fc, false, 0, 0);
+		snprintf(x, sizeof(x), "forged_period%+d", k);
+		if (k >= -2 && k <= 0) {
 			m = (struct sg_meta){ .mss = sg_mss_value(v6, 1), .snd_wscale = 5,
-					      .opts = SG_META_SACK };
+					      .rcv_wscale = SG_WSCALE_NONE, .opts = SG_META_SACK };
 			if (!xenv_expect(e, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r)) {
 				strcat(x, "_meta");
 				expect_meta(e, NAME(x), &s, &r, &m);
@@ -190,27 +202,39 @@ static void per_family(struct xdp_env *e, bool v6)
 		} else {
 			xenv_expect(e, NAME(x), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
 		}
+		/* the same no-TS cookie with a TS option added does not pass */
+		if (k == 0) {
+			ack(&s, v6, 43100, isn, fc, true, 99, 0x12345678);
+			xenv_expect(e, NAME("nots_cookie_with_ts"), &s, XDP_DROP,
+				    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		}
 	}
-	/* forged with timestamps: TSecr low byte carries 8 more hash bits */
-	period = e->period;
-	data = sg_cookie_data(3, SG_WSCALE_NONE, 0, 1);
-	tuple(&s, v6, 43101, PORT);
-	h = synack_hash(e, &s, isn, period, data);
-	ack(&s, v6, 43101, isn, sg_cookie_make(h, period, data), true, 99,
-	    (0x123456U << 8) | sg_cookie_ts_bits(h));
-	m = (struct sg_meta){ .tsval = 99, .tsecr = (0x123456U << 8) | sg_cookie_ts_bits(h),
-			      .mss = sg_mss_value(v6, 3), .snd_wscale = SG_WSCALE_NONE,
-			      .opts = SG_META_TS | SG_META_ECN };
-	if (!xenv_expect(e, NAME("forged_ts_ecn"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, &r))
-		expect_meta(e, NAME("forged_ts_ecn_meta"), &s, &r, &m);
-	s.opt.tsecr ^= 0x80;
-	xenv_expect(e, NAME("forged_ts_bad_bits"), &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* forged with timestamps: 32 hash bits, the time and our window scale
+	 * in the TSval */
+	{
+		struct sg_hs_offer of = { .data = sg_cookie_data(3, SG_WSCALE_NONE, 0, 1), .ts = 1 };
+		uint32_t fc, ftv;
+
+		tuple(&s, v6, 43101, PORT);
+		synack_forge(e->key, &e->slot, &s, isn, &of, xenv_now_ns(e), &fc, &ftv);
+		ack(&s, v6, 43101, isn, fc, true, 99, ftv);
+		m = (struct sg_meta){ .tsval = 99, .tsecr = ftv, .mss = sg_mss_value(v6, 3),
+				      .snd_wscale = SG_WSCALE_NONE, .rcv_wscale = SG_WSCALE_NONE,
+				      .opts = SG_META_TS | SG_META_ECN };
+		if (!xenv_expect(e, NAME("forged_ts_ecn"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID,
+				 &r))
+			expect_meta(e, NAME("forged_ts_ecn_meta"), &s, &r, &m);
+		s.opt.tsecr ^= 0x80;
+		xenv_expect(e, NAME("forged_ts_bad_bits"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+	}
 
 	/* a client without timestamps, and an ECN client, through the program */
 	if (!handshake(e, v6, 43200, isn, 0, PKT_ECE | PKT_CWR, &c, &tv, &w)) {
 		ack(&s, v6, 43200, isn, c, false, 0, 0);
 		m = (struct sg_meta){ .mss = sg_mss_value(v6, sg_mss_index(v6, 1400)),
-				      .snd_wscale = 7, .opts = SG_META_SACK | SG_META_ECN };
+				      .snd_wscale = 7, .rcv_wscale = SG_WSCALE_NONE,
+				      .opts = SG_META_SACK | SG_META_ECN };
 		if (!xenv_expect(e, NAME("valid_no_ts_ecn"), &s, XDP_PASS,
 				 SG_CNT_PASS_COOKIE_VALID, &r))
 			expect_meta(e, NAME("valid_no_ts_ecn_meta"), &s, &r, &m);
@@ -218,18 +242,38 @@ static void per_family(struct xdp_env *e, bool v6)
 		SG_FAIL(NAME("valid_no_ts_ecn"), "no SYN-ACK");
 	}
 
-	/* time: a cookie issued now is good in the next period, not after */
+	/* item 3, time with timestamps: the echoed TSval's age is bounded
+	 * (default 5 s): a client with a 3 s RTT passes, a replay 6 s later
+	 * does not */
 	if (!handshake(e, v6, 43300, isn, ts, 0, &c, &tv, &w)) {
 		ack(&s, v6, 43300, isn, c, true, ts + 1, tv);
-		xenv_set_clock(e, PERIOD_NS + HALF);
-		xenv_expect(e, NAME("next_period_valid"), &s, XDP_PASS,
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("ts_age_3s_valid"), &s, XDP_PASS,
 			    SG_CNT_PASS_COOKIE_VALID, NULL);
-		xenv_set_clock(e, 2 * PERIOD_NS + HALF);
-		xenv_expect(e, NAME("expired_two_periods"), &s, XDP_DROP,
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("ts_replay_6s_refused"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		/* from the future beyond the grace: refused */
+		xenv_shift_clock(e, -9 * SEC);
+		xenv_expect(e, NAME("ts_future_3s_refused"), &s, XDP_DROP,
 			    SG_CNT_DROP_COOKIE_INVALID, NULL);
 		xenv_set_clock(e, HALF);
 	} else {
-		SG_FAIL(NAME("expiry"), "no SYN-ACK");
+		SG_FAIL(NAME("ts_age"), "no SYN-ACK");
+	}
+	/* item 3, time without timestamps: periods of 4.3 s; an ACK 3 s late
+	 * passes, one 13 s late (three periods) does not */
+	if (!handshake(e, v6, 43301, isn, 0, 0, &c, &tv, &w)) {
+		ack(&s, v6, 43301, isn, c, false, 0, 0);
+		xenv_shift_clock(e, 3 * SEC);
+		xenv_expect(e, NAME("nots_age_3s_valid"), &s, XDP_PASS,
+			    SG_CNT_PASS_COOKIE_VALID, NULL);
+		xenv_shift_clock(e, 10 * SEC);
+		xenv_expect(e, NAME("nots_replay_13s_refused"), &s, XDP_DROP,
+			    SG_CNT_DROP_COOKIE_INVALID, NULL);
+		xenv_set_clock(e, HALF);
+	} else {
+		SG_FAIL(NAME("nots_age"), "no SYN-ACK");
 	}
 
 	/* nothing listens: the kernel answers the ACK with a RST */
@@ -272,6 +316,161 @@ static void sockets(struct xdp_env *e, bool v6)
 	close(lfd);
 }
 
+/* item 11: a cookie made under the previous key stays valid after a
+ * rotation (as protect does it: new key into the free slot, keyring names it
+ * current with a deadline for the previous one), and not after the deadline */
+static void rotation(struct xdp_env *e, bool v6)
+{
+	const uint32_t isn = 0x6000b000, ts = 0x00123456;
+	__u64 k2[2] = { e->key[0] ^ 0x5a5a5a5a5a5a5a5aULL, e->key[1] + 1 };
+	__u64 k1[2] = { e->key[0], e->key[1] };
+	uint32_t c, tv, ct, tvt;
+	struct synack_want w;
+	struct pkt_spec s;
+	bool rotated;
+
+	fam = v6 ? "v6" : "v4";
+	if (handshake(e, v6, 43400, isn, ts, 0, &ct, &tvt, &w) ||
+	    handshake(e, v6, 43401, isn, 0, 0, &c, &tv, &w)) {
+		SG_FAIL(NAME("rotation"), "no SYN-ACK");
+		return;
+	}
+	if (sg_keyring_rotate(e->keys_fd, &e->cfg, k2, xenv_now_ns(e), &rotated) || !rotated ||
+	    xenv_write_config(e)) {
+		SG_FAIL(NAME("rotation"), "cannot rotate");
+		return;
+	}
+	memcpy(e->key, k2, sizeof(e->key));
+	sg_keyring_slot(k2, &e->slot);
+	ack(&s, v6, 43400, isn, ct, true, ts + 1, tvt);
+	xenv_expect(e, NAME("rotation_prev_key_ts_valid"), &s, XDP_PASS,
+		    SG_CNT_PASS_COOKIE_VALID, NULL);
+	ack(&s, v6, 43401, isn, c, false, 0, 0);
+	xenv_expect(e, NAME("rotation_prev_key_nots_valid"), &s, XDP_PASS,
+		    SG_CNT_PASS_COOKIE_VALID, NULL);
+	/* a SYN now gets a cookie under the new key */
+	if (!handshake(e, v6, 43402, isn, ts, 0, &c, &tv, &w)) {
+		ack(&s, v6, 43402, isn, c, true, ts + 1, tv);
+		xenv_expect(e, NAME("rotation_new_key_valid"), &s, XDP_PASS,
+			    SG_CNT_PASS_COOKIE_VALID, NULL);
+	} else {
+		SG_FAIL(NAME("rotation_new_key_valid"), "no SYN-ACK (wrong key?)");
+	}
+	/* the previous key's deadline passed: refused */
+	e->cfg.keyring &= SG_KEYRING_CUR_MASK;
+	xenv_write_config(e);
+	ack(&s, v6, 43401, isn, ct, false, 0, 0);
+	ack(&s, v6, 43400, isn, ct, true, ts + 1, tvt);
+	xenv_expect(e, NAME("rotation_prev_key_after_deadline"), &s, XDP_DROP,
+		    SG_CNT_DROP_COOKIE_INVALID, NULL);
+	/* back to k1 as the current key, for the next tests */
+	if (sg_keyring_rotate(e->keys_fd, &e->cfg, k1, xenv_now_ns(e), &rotated) ||
+	    xenv_write_config(e))
+		SG_FAIL(NAME("rotation_back"), "cannot rotate back");
+	memcpy(e->key, k1, sizeof(e->key));
+	sg_keyring_slot(k1, &e->slot);
+}
+
+/* item 5: two hosts (network namespaces, each with its own program and a
+ * listener) share a key; host B's clock is 5 s ahead of host A's. With the
+ * skew tolerance protect uses with a key file (10 s), a cookie from either is
+ * accepted by the other; with none (0), a TS cookie is not. */
+static int ns_open(void)
+{
+	return open("/proc/self/ns/net", O_RDONLY);
+}
+
+static void two_hosts(struct xdp_env *a)
+{
+	const uint32_t isn = 0x7000c000, ts = 0x00777777;
+	int nsa = ns_open(), nsb, lb4, lb6;
+	uint32_t skew = (uint32_t)((10ULL * 1000000000ULL) >> SG_HS_TICK_SHIFT);
+	struct synack_want w;
+	struct xdp_env b;
+	struct pkt_spec s;
+	uint32_t c, tv;
+
+	if (nsa < 0 || xenv_netns() || xenv_open(&b)) {
+		SG_FAIL("cookie_two_hosts", "cannot set up host B");
+		return;
+	}
+	nsb = ns_open();
+	lb4 = xenv_listen("127.0.0.1", PORT);
+	lb6 = xenv_listen("::1", PORT);
+	xenv_protect(&b, PORT);
+	xenv_write_key(&b, 0, a->key);
+	b.cfg.key_fp = a->cfg.key_fp;
+	b.cfg.meta_magic = a->cfg.meta_magic;
+	a->cfg.skew_ticks = b.cfg.skew_ticks = skew;
+	a->cfg.nots_window = b.cfg.nots_window = sg_hs_nots_window(skew);
+	b.cfg.clock_adj_ns = a->cfg.clock_adj_ns;
+	xenv_shift_clock(&b, 5 * SEC);
+	xenv_write_config(a);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		fam = v6 ? "v6" : "v4";
+		for (int tsc = 0; tsc <= 1; tsc++) {
+			char x[64];
+
+			/* SYN to A, ACK to B (B ahead: the cookie looks 5 s old) */
+			setns(nsa, CLONE_NEWNET);
+			if (handshake(a, v6, 44000 + tsc, isn, tsc ? ts : 0, 0, &c, &tv, &w)) {
+				SG_FAIL(NAME("two_hosts"), "no SYN-ACK from A");
+				continue;
+			}
+			setns(nsb, CLONE_NEWNET);
+			ack(&s, v6, 44000 + tsc, isn, c, tsc, ts + 1, tv);
+			snprintf(x, sizeof(x), "two_hosts_%s_a_to_b_ahead_5s", tsc ? "ts" : "nots");
+			xenv_expect(&b, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, NULL);
+			/* SYN to B, ACK to A (A behind: the cookie looks 5 s young) */
+			if (handshake(&b, v6, 44010 + tsc, isn, tsc ? ts : 0, 0, &c, &tv, &w)) {
+				SG_FAIL(NAME("two_hosts"), "no SYN-ACK from B");
+				continue;
+			}
+			setns(nsa, CLONE_NEWNET);
+			ack(&s, v6, 44010 + tsc, isn, c, tsc, ts + 1, tv);
+			snprintf(x, sizeof(x), "two_hosts_%s_b_to_a_behind_5s", tsc ? "ts" : "nots");
+			xenv_expect(a, NAME(x), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, NULL);
+			if (tsc) {
+				/* the control: without skew tolerance a TS cookie
+				 * from 5 s in the future is refused */
+				a->cfg.skew_ticks = 0;
+				xenv_write_config(a);
+				xenv_expect(a, NAME("two_hosts_ts_no_skew_refused"), &s, XDP_DROP,
+					    SG_CNT_DROP_COOKIE_INVALID, NULL);
+				a->cfg.skew_ticks = skew;
+				xenv_write_config(a);
+			}
+			/* both hosts give the client the same TS offset */
+			if (tsc) {
+				uint32_t oa = 0, ob = 0;
+
+				xenv_spec_lo(&s, v6, 44010, PORT);
+				oa = synack_ts_off(&a->slot, &s);
+				ob = synack_ts_off(&b.slot, &s);
+				SG_EXPECT(NAME("two_hosts_same_ts_offset"), oa == ob,
+					  "A %#x B %#x", oa, ob);
+				/* item 12: another address pair, another offset */
+				if (v6)
+					pkt_set_v6(&s, "::2", "::1");
+				else
+					pkt_set_v4(&s, "127.0.0.2", "127.0.0.1");
+				SG_EXPECT(NAME("ts_offset_per_address_pair"),
+					  synack_ts_off(&a->slot, &s) != oa,
+					  "the same offset %#x for two clients", oa);
+			}
+		}
+	}
+	setns(nsa, CLONE_NEWNET);
+	a->cfg.skew_ticks = 0;
+	a->cfg.nots_window = sg_hs_nots_window(0);
+	xenv_write_config(a);
+	close(lb4);
+	close(lb6);
+	xenv_close(&b);
+	close(nsb);
+	close(nsa);
+}
+
 int main(void)
 {
 	struct xdp_env e;
@@ -290,6 +489,9 @@ int main(void)
 	xenv_write_config(&e);
 	per_family(&e, false);
 	per_family(&e, true);
+	rotation(&e, false);
+	rotation(&e, true);
+	two_hosts(&e);
 	sockets(&e, false);
 	sockets(&e, true);
 	close(l4);
