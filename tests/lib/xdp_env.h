@@ -15,10 +15,19 @@
 
 struct synguard;
 
+#define XENV_MAX_FOREIGN_CNT	64
+
 struct xdp_env {
-	struct synguard *skel;
+	struct synguard *skel;	/* NULL when SG_XDP_OBJ is used */
+	/* SG_XDP_OBJ=PATH: run the tests against that object file instead of
+	 * this build's (e.g. the landed code's, to see a new test fail there).
+	 * Its counters are matched to ours by enumerator name (its BTF). */
+	struct bpf_object *obj;
+	int foreign_ncnt;			/* its SG_CNT_MAX */
+	int foreign_map[XENV_MAX_FOREIGN_CNT];	/* its index -> ours, -1 none */
 	int prog_fd, cfg_fd, stats_fd;
 	int ncpu;
+	int ifindex;		/* ingress device of test runs, 0: lo */
 	struct sg_config cfg;
 	uint32_t period;	/* the cookie period the program sees (xenv_set_clock) */
 };
@@ -55,6 +64,9 @@ void xenv_protect(struct xdp_env *e, uint16_t port);
  * real cookie period (more than a period moves it into later ones), so that
  * cookie tests cannot straddle a period change. Writes the config. */
 int xenv_set_clock(struct xdp_env *e, uint64_t into_ns);
+
+/* fd of the loaded object's map NAME, or -1 if it has none. */
+int xenv_map_fd(struct xdp_env *e, const char *name);
 
 /* Sum the per-CPU counters. */
 int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX]);
