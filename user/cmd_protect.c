@@ -41,6 +41,7 @@ struct protect_opts {
 	bool force;
 	bool enable_syncookies;
 	bool no_xdp_meta;
+	__u32 rst_limit;	/* --rst-limit: RSTs per second per CPU, 0 = none */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -57,9 +58,37 @@ struct undo {
 	char pin_dir[PATH_MAX];
 };
 
+#define SG_RST_LIMIT_MAX 10000000U
+
+/* --rst-limit N (also "N/s"): RSTs per second per CPU, 0 = none */
+static int sg_rst_limit_parse(const char *arg, __u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || (*end && strcmp(end, "/s")) || v > SG_RST_LIMIT_MAX)
+		return -1;
+	*out = (__u32)v;
+	return 0;
+}
+
+/* sg_limits has one writer: protect (docs/design.md) */
+static int sg_write_limits(int fd, const struct protect_opts *o)
+{
+	struct sg_limits l = {};
+	__u32 zero = 0;
+
+	l.rate[SG_RL_RST] = o->rst_limit;
+	return bpf_map_update_elem(fd, &zero, &l, BPF_ANY) ? -errno : 0;
+}
+
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_RST_LIMIT };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -68,6 +97,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
 		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
+		{ "rst-limit", required_argument, NULL, OPT_RST_LIMIT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -80,6 +110,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
+	o->rst_limit = SG_RST_LIMIT_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -110,6 +141,12 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_NO_META:
 			o->no_xdp_meta = true;
+			break;
+		case OPT_RST_LIMIT:
+			if (sg_rst_limit_parse(optarg, &o->rst_limit))
+				return sg_fail(SG_EXIT_USAGE, "bad --rst-limit '%s': use 0..%u "
+					       "(RSTs per second per CPU; 0: never send RSTs)",
+					       optarg, SG_RST_LIMIT_MAX);
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -192,6 +229,7 @@ struct report {
 	enum sg_mode mode;
 	const __u64 *ports;
 	int ttl;
+	__u32 rst_limit;
 	const char *key_source;	/* "random", "file", "unchanged" */
 	const char *key_file;
 	__u32 xdp_id, tc_id;
@@ -226,6 +264,7 @@ static void print_report(const struct report *r)
 		sg_ports_foreach(r->ports, json_port, w);
 		jw_end_array(w);
 		jw_int_field(w, "ttl", r->ttl);
+		jw_uint_field(w, "rst_limit", r->rst_limit);
 		jw_string_field(w, "key_source", r->key_source);
 		if (r->key_file)
 			jw_string_field(w, "key_file", r->key_file);
@@ -251,6 +290,10 @@ static void print_report(const struct report *r)
 	printf("  mode:     %s\n", sg_mode_name(r->mode));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
+	if (r->rst_limit)
+		printf("  rst:      at most %u/s per CPU for invalid cookie ACKs\n", r->rst_limit);
+	else
+		printf("  rst:      off (invalid cookie ACKs are dropped silently)\n");
 	if (r->key_file)
 		printf("  key:      %s (%s)\n", r->key_source, r->key_file);
 	else
@@ -336,8 +379,14 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	if (o->no_xdp_meta)
 		cfg.flags |= SG_CFG_META_BROKEN;
 	fill_clock_fields(&cfg);
-	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
+	if (d->limits_fd < 0)
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
+			       "limits map (an older build); run 'synguard unprotect %s' first",
+			       o->ifname, o->ifname);
+	err = sg_write_limits(d->limits_fd, o);
+	if (!err && bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
+	if (err) {
 		rollback(u);
 		return sg_fail(SG_EXIT_ERROR, "cannot update the configuration of %s: %s",
 			       o->ifname, strerror(-err));
@@ -347,6 +396,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.mode = d->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
+	r.rst_limit = o->rst_limit;
 	r.key_source = key ? "file" : "unchanged";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = d->xdp_id;
@@ -482,8 +532,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	/* a tracer is reading the shared map: record arrivals here too */
 	if (share.map_id && sg_synts_readers(share.map_id) > 0)
 		cfg.flags |= SG_CFG_TRACE_SYN;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
-		err = -errno;
+	err = sg_write_limits(bpf_map__fd(skel->maps.sg_limits), o);
+	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+		err = err ? err : -errno;
 		rollback(u);
 		synguard__destroy(skel);
 		return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s", strerror(-err));
@@ -552,6 +603,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.mode = o->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
+	r.rst_limit = o->rst_limit;
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);

@@ -14,14 +14,15 @@ static void init(struct sg_defense *d, int ifindex)
 {
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
-	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = -1;
+	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
 }
 
 void sg_defense_close(struct sg_defense *d)
 {
-	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd };
+	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
+		       &d->limits_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -68,6 +69,9 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_synts")) {
 			slot = &d->synts_fd;
 			want = sizeof(struct sg_synts_slot);
+		} else if (!strcmp(mi.name, "sg_limits")) {
+			slot = &d->limits_fd;
+			want = sizeof(struct sg_limits);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

@@ -24,6 +24,7 @@ struct sg_defense {
 	int config_fd;		/* map sg_config */
 	int stats_fd;		/* map sg_stats */
 	int synts_fd;		/* map sg_synts (-1 if absent) */
+	int limits_fd;		/* map sg_limits (-1 if absent: an older build) */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;
