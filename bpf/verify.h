@@ -76,7 +76,10 @@ static __always_inline int sg_csum_ok(void *data, void *data_end, const struct s
 	if ((void *)(th + 1) > data_end)
 		return 0;
 	pseudo = sg_csum_pseudo(p->saddr, p->daddr, p->ipv6, len);
-	sum = sg_csum_pkt(data, data_end, l4, len);
+	if (len <= 60 && len >= 20 && !(len & 3))
+		sum = sg_csum_hdr(data, data_end, l4, len);
+	else
+		sum = sg_csum_pkt(data, data_end, l4, len);
 	if (sg_csum_fold(pseudo + sum) == 0)
 		return 1;
 	return th->check == (__u16)~sg_csum_fold(pseudo);

@@ -142,6 +142,6 @@ fi
 [ $((rst + capped)) = "$sent" ] && sg_pass ${T}_flood_rest_counted ||
 	sg_fail ${T}_flood_rest_counted "rst_sent $rst + drop_rst_capped $capped != $sent sent; moved: $(jq -nc --argjson a "$before" --argjson b "$after" '[$b | to_entries[] | select((.value|type)=="number" and .value != ($a[.key] // 0)) | "\(.key)+\(.value - ($a[.key] // 0))"] | join(" ")')"
 # what the client received: the RSTs, and perhaps a few ARP/ND frames
-[ "$rx" -ge "$rst" ] && [ "$rx" -le $((rst + 10)) ] && [ "$rx" -le $((max + 10)) ] &&
+[ "$rst" -ge 1 ] && [ "$rx" -ge "$rst" ] && [ "$rx" -le $((rst + 10)) ] && [ "$rx" -le $((max + 10)) ] &&
 	sg_pass ${T}_flood_client_received || sg_fail ${T}_flood_client_received \
 	"client veth received $rx frames, rst_sent $rst, at most $max"
