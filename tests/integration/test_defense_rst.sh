@@ -145,3 +145,18 @@ fi
 [ "$rst" -ge 1 ] && [ "$rx" -ge "$rst" ] && [ "$rx" -le $((rst + 10)) ] && [ "$rx" -le $((max + 10)) ] &&
 	sg_pass ${T}_flood_client_received || sg_fail ${T}_flood_client_received \
 	"client veth received $rx frames, rst_sent $rst, at most $max"
+
+# --rst-limit 0 on the protected interface (an update in place): no RSTs
+if sg_def_protect $PORT --rst-limit 0; then
+	before=$(sg_def_stats)
+	sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode ack --dst "$ADDR_S4" --dport $PORT \
+		--src "$ADDR_C4/32" --dst-mac "$SMAC" -c 100 >"$OUT/flood0" 2>&1
+	sleep 0.3
+	after=$(sg_def_stats)
+	rst=$(sg_def_delta "$before" "$after" rst_sent)
+	inv=$(sg_def_delta "$before" "$after" ack_cookie_invalid)
+	[ "$rst" = 0 ] && [ "$inv" = 100 ] && sg_pass ${T}_limit_0_updated ||
+		sg_fail ${T}_limit_0_updated "rst_sent +$rst, ack_cookie_invalid +$inv (want 0, 100)"
+else
+	sg_fail ${T}_limit_0_updated "protect --rst-limit 0 failed: $(tail -n 2 "$SG_DEF_LOG" | tr '\n' ' ')"
+fi
