@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -143,6 +144,21 @@ static int set_rst(struct xdp_env *e, long rate)
 		bpf_map_update_elem(rfd, &k, z, BPF_ANY);
 	free(z);
 	return 0;
+}
+
+/* Put the program's clock back to 1 s into the cookie period of the start,
+ * so that a long benchmark (minutes on a loaded machine) never outlives the
+ * valid ACK's cookie. */
+static void hold_clock(struct xdp_env *e)
+{
+	struct timespec ts;
+	uint64_t mono;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	mono = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	e->cfg.mono_to_real_ns = (int64_t)(((uint64_t)e->period << SG_COOKIE_PERIOD_SHIFT) +
+					   1000000000ULL - mono);
+	xenv_write_config(e);
 }
 
 static void frame_spec(struct pkt_spec *s, uint16_t sport, uint8_t flags)
@@ -348,6 +364,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < nc; i++) {
 			struct bcase *c = &cases[i];
 
+			hold_clock(&e);
 			if (set_rst(&e, c->rst_rate))
 				goto out;
 			memcpy(b->bss->bench_frame, c->frame, c->len);
