@@ -126,8 +126,12 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *cfg,
 					  struct sg_pkt *p, struct tcphdr *th)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct sg_rst r = {};
 
+	/* the cap first: under a flood, the cheapest verdict. A token spent
+	 * on a packet the checks below then refuse is simply not used. */
 	if (!sg_rl_allow(SG_RL_RST)) {
 		__u32 zero = 0;
 		struct sg_limits *lim = bpf_map_lookup_elem(&sg_limits, &zero);
@@ -136,6 +140,11 @@ static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *
 			return drop(SG_CNT_DROP_RST_CAPPED);
 		return drop(SG_CNT_DROP_COOKIE_INVALID);
 	}
+	/* what the kernel checks before it answers */
+	if (sg_martian(ctx, p))
+		return drop(SG_CNT_DROP_MARTIAN);
+	if (!sg_csum_ok(data, data_end, p))
+		return drop(SG_CNT_DROP_BAD_CSUM);
 	r.sport = th->source;
 	r.dport = th->dest;
 	r.seq = th->ack_seq;
@@ -166,10 +175,9 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 		return pass(SG_CNT_PASS_MALFORMED);
 	if (!sg_dst_is_local(ctx, p))
 		return pass(SG_CNT_PASS_NOT_LOCAL);
-	if (sg_martian(ctx, p))
-		return drop(SG_CNT_DROP_MARTIAN);
-	if (!sg_csum_ok(data, data_end, p))
-		return drop(SG_CNT_DROP_BAD_CSUM);
+	/* A valid cookie ACK goes on to the kernel, which checks its
+	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
+	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
 	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
 		return sg_ack_invalid(ctx, cfg, p, th);
 
