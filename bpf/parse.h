@@ -9,7 +9,9 @@
 #include "defs.h"
 
 #define SG_MAX_VLAN	2	/* 802.1Q and 802.1ad (QinQ) */
-#define SG_MAX_EXTHDR	8	/* IPv6 extension headers walked before giving up */
+#define SG_MAX_EXTHDR	8	/* IPv6 extension headers walked inline */
+/* ... and in all, the rest by a bpf_loop (sg_ext_walk): past this, drop */
+#define SG_MAX_EXTHDR_LONG 64
 /* Keeps every packet offset provably small for the verifier (packet pointer
  * arithmetic needs a bounded scalar) while allowing long extension chains. */
 #define SG_MAX_L4_OFF	0x3fff
@@ -17,8 +19,15 @@
 enum sg_parse {
 	SG_PARSE_TCP,		/* TCP header (and its options) in bounds */
 	SG_PARSE_NOT_TCP,
-	SG_PARSE_FRAGMENT,
+	SG_PARSE_FRAGMENT,	/* a later fragment: no TCP header in it */
 	SG_PARSE_MALFORMED,	/* truncated or inconsistent */
+	/* a first fragment (offset 0, more to come) of TCP: l3_off, l4_off,
+	 * tcp_len (bytes in this fragment), addresses and ipv6 are set, but
+	 * the TCP header may be cut short (sg_frag_path checks) */
+	SG_PARSE_FRAG_TCP,
+	/* an IPv6 extension header chain longer than SG_MAX_EXTHDR_LONG: the
+	 * kernel would walk it, we cannot see what it carries */
+	SG_PARSE_UNCHECKED,
 };
 
 struct sg_pkt {
@@ -39,6 +48,80 @@ struct sg_vlan_hdr {
 	__be16 tci;
 	__be16 proto;
 };
+
+enum sg_ext {
+	SG_EXT_NEXT,		/* one header skipped: continue */
+	SG_EXT_DONE,		/* nh is not an extension header */
+	SG_EXT_MALFORMED,
+	SG_EXT_LATER_FRAG,	/* a fragment header with a non-zero offset */
+};
+
+/* One IPv6 extension header at *off with type *nh: skip it. A fragment
+ * header with offset 0 (a first fragment, or an atomic one) is skipped and
+ * *first_frag set when more fragments follow. */
+static __always_inline enum sg_ext sg_ext_hdr(void *data, void *data_end, __u32 *off,
+					      __u8 *nh, __u8 *first_frag)
+{
+	__u8 *eh;
+	__u32 len;
+
+	if (*nh != NEXTHDR_HOP && *nh != NEXTHDR_ROUTING && *nh != NEXTHDR_DEST &&
+	    *nh != NEXTHDR_AUTH && *nh != NEXTHDR_FRAGMENT)
+		return SG_EXT_DONE;
+	if (*off > SG_MAX_L4_OFF)
+		return SG_EXT_MALFORMED;
+	eh = data + *off;
+	if ((void *)(eh + 8) > data_end)
+		return SG_EXT_MALFORMED;
+	if (*nh == NEXTHDR_FRAGMENT) {
+		__u16 fo = eh[2] << 8 | eh[3];
+
+		/* An atomic fragment (offset 0, no M flag) is a whole packet
+		 * (RFC 6946): keep going, or it would be a way around
+		 * protection. A first fragment is walked too: it carries the
+		 * TCP header, which decides what to do with it. */
+		if (fo & 0xfff8)
+			return SG_EXT_LATER_FRAG;
+		if (fo & 1)
+			*first_frag = 1;
+		len = 8;
+	} else if (*nh == NEXTHDR_AUTH) {
+		len = (eh[1] + 2) * 4;
+	} else {
+		len = (eh[1] + 1) * 8;
+	}
+	*nh = eh[0];
+	*off += len;
+	if (*off > SG_MAX_L4_OFF)
+		return SG_EXT_MALFORMED;
+	return SG_EXT_NEXT;
+}
+
+/* The rest of a long extension chain, as a bpf_loop callback with the
+ * offset a scalar in this struct (kernel-facts.md: a pointer walked in a
+ * callback makes the verifier give up). Chains this long are not seen in
+ * practice, but a flood built of them must not pass unchecked. */
+struct sg_ext_walk {
+	void *data;
+	void *data_end;
+	__u32 off;
+	__u8 nh;
+	__u8 first_frag;
+	__u8 res;		/* enum sg_ext of the last step */
+};
+
+static long sg_ext_step(__u32 i, void *arg)
+{
+	struct sg_ext_walk *w = arg;
+	__u32 off = w->off;
+	__u8 nh = w->nh, ff = w->first_frag;
+
+	w->res = sg_ext_hdr(w->data, w->data_end, &off, &nh, &ff);
+	w->off = off;
+	w->nh = nh;
+	w->first_frag = ff;
+	return w->res != SG_EXT_NEXT;
+}
 
 /* Parse up to the TCP header. On SG_PARSE_TCP the TCP header (doff bytes,
  * options included) is inside [data, data_end). */
@@ -84,10 +167,11 @@ static __always_inline enum sg_parse sg_parse(void *data, void *data_end,
 		tot = bpf_ntohs(ip->tot_len);
 		if (ip->version != 4 || ihl < sizeof(*ip) || off + tot > pkt_len)
 			return SG_PARSE_MALFORMED;
-		/* any fragment, first or later: the kernel reassembles it */
-		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		/* a later fragment has no TCP header: the kernel reassembles
+		 * it, and without its first fragment it never completes */
+		if (ip->frag_off & bpf_htons(IP_OFFSET))
 			return SG_PARSE_FRAGMENT;
-		if (tot < ihl + sizeof(*th))
+		if (tot < ihl)
 			return SG_PARSE_MALFORMED;
 		p->ipv6 = 0;
 		p->tos = ip->tos;
@@ -95,10 +179,19 @@ static __always_inline enum sg_parse sg_parse(void *data, void *data_end,
 		p->daddr[0] = ip->daddr;
 		p->tcp_len = tot - ihl;
 		off += ihl;
+		if (ip->frag_off & bpf_htons(IP_MF)) {
+			if (off > SG_MAX_L4_OFF)
+				return SG_PARSE_MALFORMED;
+			p->l4_off = off;
+			return SG_PARSE_FRAG_TCP;
+		}
+		if (tot < ihl + sizeof(*th))
+			return SG_PARSE_MALFORMED;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data + off;
+		enum sg_ext res;
 		__u32 end;
-		__u8 nh;
+		__u8 nh, ff;
 
 		if ((void *)(ip6 + 1) > data_end)
 			return SG_PARSE_MALFORMED;
@@ -111,40 +204,46 @@ static __always_inline enum sg_parse sg_parse(void *data, void *data_end,
 		off += sizeof(*ip6);
 
 		/* Walk the extension headers so that no header we know can hide
-		 * a SYN from us. (Unrolled: as a bpf_loop callback holding
-		 * packet pointers it took the verifier 10x longer.) */
+		 * a SYN from us: the usual few inline (unrolled: as a bpf_loop
+		 * callback holding packet pointers it took the verifier 10x
+		 * longer), a longer chain in a bpf_loop. */
+		ff = 0;
+		res = SG_EXT_DONE;
 #pragma unroll
 		for (i = 0; i < SG_MAX_EXTHDR; i++) {
-			__u8 *eh = data + off;
-			__u32 len;
-
-			if (nh == IPPROTO_TCP)
+			res = sg_ext_hdr(data, data_end, &off, &nh, &ff);
+			if (res != SG_EXT_NEXT)
 				break;
-			if (nh != NEXTHDR_HOP && nh != NEXTHDR_ROUTING &&
-			    nh != NEXTHDR_DEST && nh != NEXTHDR_AUTH &&
-			    nh != NEXTHDR_FRAGMENT)
-				return SG_PARSE_NOT_TCP;
-			if ((void *)(eh + 8) > data_end)
-				return SG_PARSE_MALFORMED;
-			if (nh == NEXTHDR_FRAGMENT) {
-				/* An atomic fragment (offset 0, no M flag)
-				 * is a whole packet (RFC 6946): keep going,
-				 * or it would be a way around protection. */
-				if ((eh[2] << 8 | eh[3]) & 0xfff9)
-					return SG_PARSE_FRAGMENT;
-				len = 8;
-			} else if (nh == NEXTHDR_AUTH) {
-				len = (eh[1] + 2) * 4;
-			} else {
-				len = (eh[1] + 1) * 8;
-			}
-			nh = eh[0];
-			off += len;
-			if (off > SG_MAX_L4_OFF)
-				return SG_PARSE_MALFORMED;
 		}
+		if (res == SG_EXT_NEXT) {
+			struct sg_ext_walk w = { .data = data, .data_end = data_end,
+						 .off = off, .nh = nh, .first_frag = ff,
+						 .res = SG_EXT_NEXT };
+
+			bpf_loop(SG_MAX_EXTHDR_LONG - SG_MAX_EXTHDR, sg_ext_step, &w, 0);
+			if (w.res == SG_EXT_NEXT)
+				return SG_PARSE_UNCHECKED;
+			res = w.res;
+			off = w.off;
+			nh = w.nh;
+			ff = w.first_frag;
+		}
+		if (res == SG_EXT_LATER_FRAG)
+			return SG_PARSE_FRAGMENT;
+		if (res == SG_EXT_MALFORMED)
+			return SG_PARSE_MALFORMED;
 		if (nh != IPPROTO_TCP)
-			return SG_PARSE_MALFORMED;	/* chain longer than we walk */
+			return SG_PARSE_NOT_TCP;
+		if (off > SG_MAX_L4_OFF || end < off)
+			return SG_PARSE_MALFORMED;
+		if (ff) {
+			p->ipv6 = 1;
+			__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+			__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+			p->tcp_len = end - off;
+			p->l4_off = off;
+			return SG_PARSE_FRAG_TCP;
+		}
 		if (end < off + sizeof(*th))
 			return SG_PARSE_MALFORMED;
 		p->ipv6 = 1;
@@ -248,9 +347,10 @@ static __always_inline __u32 sg_be32(const __u8 *q)
 	return bpf_ntohl(*(const __be32 *)q);
 }
 
-/* The options of the TCP header of p, into o. Linux's SYN layout
- * (MSS, SACK_PERM, TS, NOP, WS) and the usual ACK layout (NOP, NOP, TS) are
- * read directly; anything else is walked. */
+/* The options of the TCP header of p, into o, whatever their order. Two
+ * layouts are read directly, each only when it is the whole option block:
+ * Linux's SYN (MSS, SACK_PERM, TS, NOP, WS: 20 bytes) and NOP NOP TS (12
+ * bytes); anything else is walked option by option. */
 static __always_inline void sg_parse_opts(void *data, void *data_end,
 					  const struct sg_pkt *p,
 					  struct sg_synopts *o)
@@ -278,12 +378,14 @@ static __always_inline void sg_parse_opts(void *data, void *data_end,
 		w.o.tsval = sg_be32(q + 8);
 		w.o.tsecr = sg_be32(q + 12);
 		w.o.wscale = q[19] > SG_MAX_WSCALE ? SG_MAX_WSCALE : q[19];
-	} else if (w.optlen >= 12 && (void *)(q + 12) <= data_end &&
+	} else if (w.optlen == 12 && (void *)(q + 12) <= data_end &&
 		   sg_be32(q) == 0x0101080a) {
+		/* exactly NOP NOP TS: nothing follows. (With more after it,
+		 * e.g. a TS-first SYN's MSS, WS and SACK_PERM, the walk
+		 * reads them all.) */
 		w.o.ts = 1;
 		w.o.tsval = sg_be32(q + 4);
 		w.o.tsecr = sg_be32(q + 8);
-		/* more options may follow; an ACK needs only these */
 	} else {
 		w.opt = q;
 		w.data_end = data_end;

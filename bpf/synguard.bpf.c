@@ -16,6 +16,10 @@
 #include "synack.h"
 #include "ack.h"
 #include "handoff.h"
+#include "local.h"
+#include "verify.h"
+#include "ratelimit.h"
+#include "rst.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -99,6 +103,14 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
 	}
 	bpf_sk_release(sk);
+	/* checks the kernel makes before answering, in order of cost; only
+	 * SYNs to a listener pay for them */
+	if (!sg_dst_is_local(ctx, p))
+		return pass(SG_CNT_PASS_NOT_LOCAL);
+	if (sg_martian(ctx, p))
+		return drop(SG_CNT_DROP_MARTIAN);
+	if (!sg_csum_ok(data, data_end, p))
+		return drop(SG_CNT_DROP_BAD_CSUM);
 
 	sg_parse_opts(data, data_end, p, &sc->in.o);
 	if (sg_tracing_syn())
@@ -109,31 +121,65 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	return XDP_TX;
 }
 
-/* Inline, unlike the SYN path: with the hash global it has few branches,
- * and the call cost shows on the ACK benchmarks. */
-static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg,
-				       struct sg_pkt *p, __be16 sport, __be16 dport)
+/* An invalid cookie ACK: the RST the kernel would send, under the per-CPU
+ * cap of sg_limits (--rst-limit); over it, or with RSTs off, a drop. */
+static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *cfg,
+					  struct sg_pkt *p, struct tcphdr *th)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct sg_meta m, *mp;
-	struct bpf_sock *sk;
+	struct sg_rst r = {};
 
-	sk = sg_lookup(ctx, p, sport, dport);
-	if (!sk)
-		return pass(SG_CNT_PASS_ACK_NO_SOCKET);
-	if (sk->state != TCP_LISTEN_STATE) {
-		bpf_sk_release(sk);
-		return pass(SG_CNT_PASS_ESTABLISHED);
-	}
-	bpf_sk_release(sk);
-#ifdef EXP_STOP_LOOKUP
-	return drop(SG_CNT_DROP_COOKIE_INVALID);
-#endif
-	/* Only a listener: this can only be the last ACK of a handshake that
-	 * we answered, so it must carry a valid cookie. */
-	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
+	/* the cap first: under a flood, the cheapest verdict. A token spent
+	 * on a packet the checks below then refuse is simply not used. */
+	if (!sg_rl_allow(SG_RL_RST)) {
+		__u32 zero = 0;
+		struct sg_limits *lim = bpf_map_lookup_elem(&sg_limits, &zero);
+
+		if (lim && lim->rate[SG_RL_RST])
+			return drop(SG_CNT_DROP_RST_CAPPED);
 		return drop(SG_CNT_DROP_COOKIE_INVALID);
+	}
+	/* what the kernel checks before it answers */
+	if (sg_martian(ctx, p))
+		return drop(SG_CNT_DROP_MARTIAN);
+	if (!sg_csum_ok(data, data_end, p))
+		return drop(SG_CNT_DROP_BAD_CSUM);
+	r.sport = th->source;
+	r.dport = th->dest;
+	r.seq = th->ack_seq;
+	r.ttl = cfg->ttl;
+	r.tos = p->ipv6 ? 0 : p->tos & ~3;
+	if (sg_rst_write(ctx, p, &r))
+		return drop(SG_CNT_DROP_COOKIE_INVALID);
+	sg_count(SG_CNT_TX_RST);
+	return XDP_TX;
+}
+
+/* An ACK that found only a listener: it can only be the last ACK of a
+ * handshake that we answered, so it must carry a valid cookie. Global: the
+ * checks and the RST writer would multiply the inline ACK path's states;
+ * established ACKs never get here. */
+__noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct sg_meta m, *mp;
+	struct tcphdr *th;
+
+	if (!p || !cfg || p->l4_off > SG_MAX_L4_OFF)
+		return pass(SG_CNT_PASS_MALFORMED);
+	th = data + p->l4_off;
+	if ((void *)(th + 1) > data_end)
+		return pass(SG_CNT_PASS_MALFORMED);
+	if (!sg_dst_is_local(ctx, p))
+		return pass(SG_CNT_PASS_NOT_LOCAL);
+	/* A valid cookie ACK goes on to the kernel, which checks its
+	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
+	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
+	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
+		return sg_ack_invalid(ctx, cfg, p, th);
 
 	/* Without metadata (the driver refused it once, or `protect
 	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */
@@ -147,6 +193,66 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 		return pass(SG_CNT_PASS_COOKIE_VALID);
 	*mp = m;
 	return pass(SG_CNT_PASS_COOKIE_VALID);
+}
+
+/* Inline, unlike the SYN path: the lookup is all that established ACKs
+ * pay, and the call cost shows on the ACK benchmarks. */
+static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg,
+				       struct sg_pkt *p, __be16 sport, __be16 dport)
+{
+	struct bpf_sock *sk;
+
+	sk = sg_lookup(ctx, p, sport, dport);
+	if (!sk)
+		return pass(SG_CNT_PASS_ACK_NO_SOCKET);
+	if (sk->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(sk);
+		return pass(SG_CNT_PASS_ESTABLISHED);
+	}
+	bpf_sk_release(sk);
+	return sg_ack_listener(ctx, p);
+}
+
+/*
+ * A first fragment of TCP. The kernel would reassemble it and answer, but we
+ * cannot check a fragmented SYN or cookie ACK (no stack fragments those; a
+ * flood can). To a protected port: a SYN, an ACK that would reach only a
+ * listener, or a header too short to tell, is dropped; other segments (data
+ * of an established connection through a fragmenting path) pass. Later
+ * fragments pass: without their first they never reassemble.
+ */
+__noinline int sg_frag_path(struct xdp_md *ctx, struct sg_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct bpf_sock *sk;
+	__u8 *th;
+	__u8 f;
+
+	if (!p || !cfg || p->l4_off > SG_MAX_L4_OFF)
+		return pass(SG_CNT_PASS_MALFORMED);
+	th = data + p->l4_off;
+	/* 4 bytes for the ports: less is a fragment attack (RFC 1858) */
+	if ((void *)(th + 4) > data_end || p->tcp_len < 4)
+		return drop(SG_CNT_DROP_FRAGMENT);
+	if (!(cfg->flags & SG_CFG_ACTIVE) ||
+	    !sg_port_is_set(cfg->ports, bpf_ntohs(*(__be16 *)(th + 2))))
+		return pass(SG_CNT_PASS_FRAGMENT);
+	if ((void *)(th + 20) > data_end || p->tcp_len < 20)
+		return drop(SG_CNT_DROP_FRAGMENT);
+	f = th[13];
+	if ((f & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK)
+		return (f & TCPF_SYN) ? drop(SG_CNT_DROP_FRAGMENT) : pass(SG_CNT_PASS_FRAGMENT);
+	sk = sg_lookup(ctx, p, *(__be16 *)th, *(__be16 *)(th + 2));
+	if (!sk)
+		return pass(SG_CNT_PASS_FRAGMENT);
+	if (sk->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(sk);
+		return pass(SG_CNT_PASS_FRAGMENT);
+	}
+	bpf_sk_release(sk);
+	return drop(SG_CNT_DROP_FRAGMENT);
 }
 
 SEC("xdp")
@@ -166,6 +272,10 @@ int sg_xdp(struct xdp_md *ctx)
 		return pass(SG_CNT_PASS_NON_TCP);
 	case SG_PARSE_FRAGMENT:
 		return pass(SG_CNT_PASS_FRAGMENT);
+	case SG_PARSE_FRAG_TCP:
+		return sg_frag_path(ctx, &p);
+	case SG_PARSE_UNCHECKED:
+		return drop(SG_CNT_DROP_UNCHECKED);
 	default:
 		return pass(SG_CNT_PASS_MALFORMED);
 	}

@@ -86,6 +86,21 @@ struct sg_state {
 	__u32 pad;
 };
 
+/* ---- limits (map sg_limits, ARRAY with one entry, written only by protect) ----
+ * Rates are per CPU per second, with a burst of one second's worth; 0 turns
+ * the answer off. The state of each limiter lives in map sg_rl (bpf/ratelimit.h),
+ * index enum sg_rl_id. Unused words are for later limits (zero: off). */
+enum sg_rl_id {
+	SG_RL_RST,		/* RSTs for invalid cookie ACKs */
+	SG_RL_MAX = 8,		/* room for later limiters (e.g. SYN-ACKs) */
+};
+
+#define SG_RST_LIMIT_DEFAULT	1000
+
+struct sg_limits {
+	__u32 rate[SG_RL_MAX];	/* per CPU per second, index enum sg_rl_id; 0: never */
+};
+
 enum sg_mode {
 	SG_MODE_NATIVE = 1,
 	SG_MODE_SKB = 2,
@@ -112,12 +127,19 @@ enum sg_counter {
 	SG_CNT_PASS_ESTABLISHED,	/* established, time-wait or request socket */
 	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc */
 	SG_CNT_PASS_OTHER,		/* RST, SYN+ACK, other flags the rules allow */
+	SG_CNT_PASS_NOT_LOCAL,		/* SYN/ACK to an address this host does not own */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
+	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
 	SG_CNT_DROP_SYN_FIN,
 	SG_CNT_DROP_SYN_RST,
 	SG_CNT_DROP_NO_FLAGS,
 	SG_CNT_DROP_FIN_PSH_URG,	/* "xmas": FIN+PSH+URG without ACK */
+	SG_CNT_DROP_RST_CAPPED,		/* invalid cookie ACK, RST over the --rst-limit cap */
+	SG_CNT_DROP_MARTIAN,		/* SYN/ACK from a source the kernel drops */
+	SG_CNT_DROP_BAD_CSUM,		/* SYN/ACK with a bad IPv4 or TCP checksum */
+	SG_CNT_DROP_FRAGMENT,		/* first fragment of a SYN/ACK to a protected port */
+	SG_CNT_DROP_UNCHECKED,		/* IPv6 extension chain longer than we walk */
 	SG_CNT_XDP_MAX,			/* end of the XDP reasons */
 	SG_CNT_TC_HANDOFF_OK = SG_CNT_XDP_MAX, /* bpf_sk_assign_tcp_reqsk() succeeded */
 	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
@@ -144,12 +166,19 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_ESTABLISHED]	= "established_pass",
 	[SG_CNT_PASS_COOKIE_VALID]	= "ack_cookie_valid",
 	[SG_CNT_PASS_OTHER]		= "pass_other",
+	[SG_CNT_PASS_NOT_LOCAL]		= "pass_not_local",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
+	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
 	[SG_CNT_DROP_SYN_FIN]		= "drop_syn_fin",
 	[SG_CNT_DROP_SYN_RST]		= "drop_syn_rst",
 	[SG_CNT_DROP_NO_FLAGS]		= "drop_no_flags",
 	[SG_CNT_DROP_FIN_PSH_URG]	= "drop_fin_psh_urg",
+	[SG_CNT_DROP_RST_CAPPED]	= "drop_rst_capped",
+	[SG_CNT_DROP_MARTIAN]		= "drop_martian",
+	[SG_CNT_DROP_BAD_CSUM]		= "drop_bad_csum",
+	[SG_CNT_DROP_FRAGMENT]		= "drop_fragment",
+	[SG_CNT_DROP_UNCHECKED]		= "drop_unchecked",
 	[SG_CNT_TC_HANDOFF_OK]		= "handoff_ok",
 	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
 	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",

@@ -50,6 +50,7 @@ struct protect_opts {
 	int max_age_s;		/* --max-ack-age, -1: default */
 	int skew_s;		/* --max-clock-skew, -1: default */
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
+	__u32 rst_limit;	/* --rst-limit: RSTs per second per CPU, 0 = none */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -67,9 +68,38 @@ struct undo {
 	struct sg_foreign foreign;	/* --force: the program to put back */
 };
 
+#define SG_RST_LIMIT_MAX 10000000U
+
+/* --rst-limit N (also "N/s"): RSTs per second per CPU, 0 = none */
+static int sg_rst_limit_parse(const char *arg, __u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || (*end && strcmp(end, "/s")) || v > SG_RST_LIMIT_MAX)
+		return -1;
+	*out = (__u32)v;
+	return 0;
+}
+
+/* sg_limits has one writer: protect (docs/design.md) */
+static int sg_write_limits(int fd, const struct protect_opts *o)
+{
+	struct sg_limits l = {};
+	__u32 zero = 0;
+
+	l.rate[SG_RL_RST] = o->rst_limit;
+	return bpf_map_update_elem(fd, &zero, &l, BPF_ANY) ? -errno : 0;
+}
+
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
+	       OPT_RST_LIMIT };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -82,6 +112,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "max-ack-age", required_argument, NULL, OPT_MAX_AGE },
 		{ "max-clock-skew", required_argument, NULL, OPT_SKEW },
 		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
+		{ "rst-limit", required_argument, NULL, OPT_RST_LIMIT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,6 +126,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
 	o->max_age_s = o->skew_s = -1;
+	o->rst_limit = SG_RST_LIMIT_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -149,6 +181,12 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 				return sg_fail(SG_EXIT_USAGE, "bad --clock-offset '%s': use "
 					       "-3600000..3600000 (ms)", optarg);
 			o->clock_offset_ms = v;
+			break;
+		case OPT_RST_LIMIT:
+			if (sg_rst_limit_parse(optarg, &o->rst_limit))
+				return sg_fail(SG_EXIT_USAGE, "bad --rst-limit '%s': use 0..%u "
+					       "(RSTs per second per CPU; 0: never send RSTs)",
+					       optarg, SG_RST_LIMIT_MAX);
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -284,6 +322,7 @@ struct report {
 	enum sg_mode mode;
 	const __u64 *ports;
 	int ttl;
+	__u32 rst_limit;
 	const char *key_source;	/* "random", "file", "unchanged" */
 	const char *key_file;
 	bool key_rotated;	/* a new key became current (the old one still valid) */
@@ -320,6 +359,7 @@ static void print_report(const struct report *r)
 		sg_ports_foreach(r->ports, json_port, w);
 		jw_end_array(w);
 		jw_int_field(w, "ttl", r->ttl);
+		jw_uint_field(w, "rst_limit", r->rst_limit);
 		jw_string_field(w, "key_source", r->key_source);
 		if (r->key_file)
 			jw_string_field(w, "key_file", r->key_file);
@@ -347,6 +387,10 @@ static void print_report(const struct report *r)
 	printf("  mode:     %s\n", sg_mode_name(r->mode));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
+	if (r->rst_limit)
+		printf("  rst:      at most %u/s per CPU for invalid cookie ACKs\n", r->rst_limit);
+	else
+		printf("  rst:      off (invalid cookie ACKs are dropped silently)\n");
 	if (r->key_file)
 		printf("  key:      %s (%s)%s\n", r->key_source, r->key_file,
 		       r->key_rotated ? ", rotated: the previous key stays valid for a while" : "");
@@ -444,13 +488,19 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	old = cfg;
 	fill_cookie_bounds(o, &cfg, &old);
 	fill_clock_fields(o, &cfg);
+	if (d->limits_fd < 0)
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
+			       "limits map (an older build); run 'synguard unprotect %s' first",
+			       o->ifname, o->ifname);
 	/* a new key goes into a free slot first, then the config makes it
 	 * current: the old key is accepted for as long as a cookie lives */
 	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated)))
 		return sg_fail(SG_EXIT_ERROR, "cannot write the new key of %s: %s", o->ifname,
 			       strerror(-err));
-	if (bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY)) {
+	err = sg_write_limits(d->limits_fd, o);
+	if (!err && bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
+	if (err) {
 		rollback(u);
 		return sg_fail(SG_EXIT_ERROR, "cannot update the configuration of %s: %s",
 			       o->ifname, strerror(-err));
@@ -460,6 +510,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.mode = d->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
+	r.rst_limit = o->rst_limit;
 	r.key_source = key ? "file" : "unchanged";
 	r.key_rotated = rotated;
 	r.key_file = key ? o->key_file : NULL;
@@ -601,6 +652,8 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	/* a tracer reading the shared map has set the shared sg_trace already */
 	err = sg_keyring_init(bpf_map__fd(skel->maps.sg_keys), &cfg, newkey);
 	memset(newkey, 0, sizeof(newkey));
+	if (!err)
+		err = sg_write_limits(bpf_map__fd(skel->maps.sg_limits), o);
 	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 		err = err ? err : -errno;
 		rollback(u);
@@ -684,6 +737,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.mode = o->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
+	r.rst_limit = o->rst_limit;
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);

@@ -14,7 +14,7 @@ static void init(struct sg_defense *d, int ifindex)
 {
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
-	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = -1;
+	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = -1;
 	d->keys_fd = d->trace_fd = d->state_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
@@ -23,7 +23,7 @@ static void init(struct sg_defense *d, int ifindex)
 void sg_defense_close(struct sg_defense *d)
 {
 	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
-		       &d->keys_fd, &d->trace_fd, &d->state_fd };
+		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -79,6 +79,9 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_state")) {
 			slot = &d->state_fd;
 			want = sizeof(struct sg_state);
+		} else if (!strcmp(mi.name, "sg_limits")) {
+			slot = &d->limits_fd;
+			want = sizeof(struct sg_limits);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

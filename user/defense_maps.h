@@ -27,6 +27,7 @@ struct sg_defense {
 	int keys_fd;		/* map sg_keys */
 	int trace_fd;		/* map sg_trace */
 	int state_fd;		/* map sg_state */
+	int limits_fd;		/* map sg_limits (-1 if absent: an older build) */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;

@@ -25,7 +25,14 @@ static const char *const counter_help[SG_CNT_MAX] = {
 	[SG_CNT_PASS_COOKIE_VALID]	= "ACKs with a valid SYN cookie, handed to the listener.",
 	[SG_CNT_PASS_OTHER]		= "Other TCP packets to protected ports passed (RST, SYN+ACK, ...).",
 	[SG_CNT_TX_SYNACK]		= "SYNs answered with a SYN-cookie SYN-ACK from XDP (XDP_TX).",
-	[SG_CNT_DROP_COOKIE_INVALID]	= "ACKs to a listener with a bad or expired cookie, dropped.",
+	[SG_CNT_PASS_NOT_LOCAL]		= "SYNs/ACKs to an address this host does not own (bridged or routed), passed untouched.",
+	[SG_CNT_TX_RST]			= "ACKs to a listener with a bad or expired cookie, answered with RST (XDP_TX).",
+	[SG_CNT_DROP_RST_CAPPED]	= "ACKs with a bad cookie dropped without RST: over the --rst-limit cap.",
+	[SG_CNT_DROP_MARTIAN]		= "SYNs/ACKs from a martian source (broadcast, multicast, loopback, unspecified), dropped.",
+	[SG_CNT_DROP_BAD_CSUM]		= "SYNs/ACKs to a listener with a bad IPv4 header or TCP checksum, dropped.",
+	[SG_CNT_DROP_FRAGMENT]		= "First IP fragments of SYNs/ACKs to protected ports that cannot be checked, dropped.",
+	[SG_CNT_DROP_UNCHECKED]		= "IPv6 packets with an extension header chain longer than synguard walks, dropped.",
+	[SG_CNT_DROP_COOKIE_INVALID]	= "ACKs to a listener with a bad or expired cookie, dropped without RST (--rst-limit 0).",
 	[SG_CNT_DROP_SYN_FIN]		= "SYN+FIN packets dropped.",
 	[SG_CNT_DROP_SYN_RST]		= "SYN+RST packets dropped.",
 	[SG_CNT_DROP_NO_FLAGS]		= "TCP packets without flags dropped.",
@@ -38,7 +45,7 @@ static const char *const counter_help[SG_CNT_MAX] = {
 
 static const char *xdp_action(int i)
 {
-	if (i == SG_CNT_TX_SYNACK)
+	if (i == SG_CNT_TX_SYNACK || i == SG_CNT_TX_RST)
 		return "tx";
 	return sg_counter_is_drop(i) ? "drop" : "pass";
 }

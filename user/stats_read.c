@@ -47,7 +47,7 @@ void sg_stats_totals(const struct sg_counters *c, struct sg_totals *t)
 	for (int i = 0; i < SG_CNT_XDP_MAX; i++) {
 		if (sg_counter_is_drop(i))
 			t->drop += c->cnt[i];
-		else if (i != SG_CNT_TX_SYNACK)
+		else if (i != SG_CNT_TX_SYNACK && i != SG_CNT_TX_RST)
 			t->pass += c->cnt[i];
 	}
 }

@@ -12,6 +12,12 @@
  * with a program run directly. Every measured run is checked: the verdict,
  * and the expected counter must have moved by exactly `repeat`.
  *
+ * The server address is 10.9.0.1 on lo (not 127.0.0.1, which the
+ * local-destination check accepts without a lookup), so the figures include
+ * the check of the address table. SG_XDP_OBJ=PATH measures another build's
+ * object with the same frames (tests/lib/xdp_env.h); cases it has no map or
+ * counter for are skipped.
+ *
  * Usage: bench_xdp [-r REPEAT] [-n RUNS] [-c CPU]
  */
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +39,9 @@
 
 #define PORT		8080
 #define MAX_RUNS	101
+#define MAX_CASES	12
+#define SERVER		"10.9.0.1"
+#define GUEST		"10.9.0.2"	/* not ours: bridged traffic */
 
 /* Reference: the kernel's XDP synproxy selftest on this VM; and our targets */
 #define REF_SYN		356
@@ -50,6 +60,8 @@ struct bcase {
 	int counter;
 	double ref;		/* reference ns */
 	double target;		/* target ns (0: floor + 5) */
+	long rst_rate;		/* sg_limits RST rate for this case, -1: no map needed */
+	int slack;		/* iterations that may take another path (capped: 1/s) */
 	double direct[MAX_RUNS], wrapped[MAX_RUNS], base[MAX_RUNS];
 };
 
@@ -94,7 +106,8 @@ static double timed(struct xdp_env *e, int prog_fd, const struct bcase *c, bool 
 	}
 	if (xenv_counters(e, after))
 		return -1;
-	if (after[c->counter] - before[c->counter] != (uint64_t)repeat) {
+	if (after[c->counter] - before[c->counter] + c->slack < (uint64_t)repeat ||
+	    after[c->counter] - before[c->counter] > (uint64_t)repeat) {
 		fprintf(stderr, "%s: counter %s moved by %llu in %d runs: not every iteration "
 			"took the measured path\n", c->name, sg_counter_names[c->counter],
 			(unsigned long long)(after[c->counter] - before[c->counter]), repeat);
@@ -110,10 +123,49 @@ static int set_target(struct bench_restore *b, int prog_fd)
 	return bpf_map_update_elem(bpf_map__fd(b->maps.bench_target), &zero, &prog_fd, BPF_ANY);
 }
 
+/* The RST limit for a case; 0 if set (or not needed), -1 if the object
+ * has no sg_limits map (a build before RSTs). Empties the buckets. */
+static int set_rst(struct xdp_env *e, long rate)
+{
+	int fd = xenv_map_fd(e, "sg_limits"), rfd = xenv_map_fd(e, "sg_rl");
+	struct sg_limits l = { 0 };
+	__u64 *z;
+	__u32 zero = 0, k;
+
+	if (rate < 0)
+		return 0;
+	if (fd < 0 || rfd < 0)
+		return rate ? -1 : 0;
+	z = calloc(e->ncpu, 16);
+	if (!z)
+		return -1;
+	l.rate[SG_RL_RST] = (__u32)rate;
+	bpf_map_update_elem(fd, &zero, &l, BPF_ANY);
+	for (k = 0; k < SG_RL_MAX; k++)
+		bpf_map_update_elem(rfd, &k, z, BPF_ANY);
+	free(z);
+	return 0;
+}
+
+/* Put the program's clock back to 1 s into the cookie period of the start,
+ * so that a long benchmark (minutes on a loaded machine) never outlives the
+ * valid ACK's cookie. */
+static void hold_clock(struct xdp_env *e)
+{
+	struct timespec ts;
+	uint64_t mono;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	mono = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	e->cfg.clock_adj_ns = (int64_t)(((uint64_t)e->period << SG_HS_PERIOD_SHIFT) +
+					1000000000ULL - mono);
+	xenv_write_config(e);
+}
+
 static void frame_spec(struct pkt_spec *s, uint16_t sport, uint8_t flags)
 {
 	pkt_spec_init(s);
-	pkt_set_v4(s, "127.0.0.1", "127.0.0.1");
+	pkt_set_v4(s, SERVER, SERVER);
 	s->sport = sport;
 	s->dport = PORT;
 	s->flags = flags;
@@ -127,14 +179,14 @@ static int usage(const char *p)
 
 int main(int argc, char **argv)
 {
-	static struct bcase cases[5];
+	static struct bcase cases[MAX_CASES];
 	struct bench_restore *b = NULL;
 	struct xdp_env e;
 	struct pkt_spec s;
 	struct xres r;
 	static struct bcase fl;
 	double floor_v[MAX_RUNS], floor_ns;
-	int cpu = -1, opt, lfd, cfd, afd, i, k, nc = 0, pass_fd, wrap_fd, rc = 1;
+	int cpu = -1, opt, lfd, cfd, afd, i, k, nc = 0, pass_fd, wrap_fd, rc = 1, udp = 0;
 	uint32_t cookie, tsval;
 	uint16_t cport;
 	cpu_set_t set;
@@ -181,8 +233,12 @@ int main(int argc, char **argv)
 		bpf_map_update_elem(bpf_map__fd(e.skel->maps.sg_trace), &zero, &on, BPF_ANY);
 	}
 	xenv_write_config(&e);
-	lfd = xenv_listen("127.0.0.1", PORT);
-	cfd = lfd < 0 ? -1 : xenv_connect("127.0.0.1", PORT, lfd, &afd, &cport);
+	if (system("ip addr add " SERVER "/32 dev lo")) {
+		fprintf(stderr, "bench_xdp: cannot add %s to lo\n", SERVER);
+		goto out;
+	}
+	lfd = xenv_listen("0.0.0.0", PORT);
+	cfd = lfd < 0 ? -1 : xenv_connect(SERVER, PORT, lfd, &afd, &cport);
 	b = bench_restore__open_and_load();
 	if (cfd < 0 || !b) {
 		fprintf(stderr, "bench_xdp: cannot open sockets or load the wrapper\n");
@@ -196,7 +252,7 @@ int main(int argc, char **argv)
 	s.seq = 0x01020304;
 	pkt_linux_syn_opts(&s, 1460, 0xa0b0c0d0);
 	cases[nc] = (struct bcase){ "SYN -> SYN-ACK", {0}, 0, true, XDP_TX,
-				    SG_CNT_TX_SYNACK, REF_SYN, 250, {0}, {0}, {0} };
+				    SG_CNT_TX_SYNACK, REF_SYN, 250, 0, 0, {0}, {0}, {0} };
 	cases[nc].len = pkt_build(&s, cases[nc].frame);
 	if (xenv_run(&e, cases[nc].frame, cases[nc].len, &r) || r.ret != XDP_TX) {
 		fprintf(stderr, "bench_xdp: the SYN was not answered (%s)\n", xenv_verdict(r.ret));
@@ -222,22 +278,38 @@ int main(int argc, char **argv)
 	s.opt.tsval = 0xa0b0c0d1;
 	s.opt.tsecr = tsval;
 	cases[nc] = (struct bcase){ "valid cookie ACK", {0}, 0, true, XDP_PASS,
-				    SG_CNT_PASS_COOKIE_VALID, REF_ACK_OK, 150, {0}, {0}, {0} };
+				    SG_CNT_PASS_COOKIE_VALID, REF_ACK_OK, 150, 0, 0, {0}, {0}, {0} };
 	cases[nc].len = pkt_build(&s, cases[nc].frame);
 	nc++;
 
 	s.ack ^= 1U << 20;
-	cases[nc] = (struct bcase){ "invalid cookie ACK", {0}, 0, false, XDP_DROP,
-				    SG_CNT_DROP_COOKIE_INVALID, REF_ACK_BAD, 150, {0}, {0}, {0} };
+	cases[nc] = (struct bcase){ "invalid ACK, no RST", {0}, 0, false, XDP_DROP,
+				    SG_CNT_DROP_COOKIE_INVALID, REF_ACK_BAD, 150, 0, 0, {0}, {0}, {0} };
 	cases[nc].len = pkt_build(&s, cases[nc].frame);
 	nc++;
+	if (xenv_map_fd(&e, "sg_limits") >= 0) {
+		cases[nc] = (struct bcase){ "invalid ACK -> RST", {0}, 0, true, XDP_TX,
+					    SG_CNT_TX_RST, REF_ACK_BAD, 150, 1000000000L, 0,
+					    {0}, {0}, {0} };
+		cases[nc].len = pkt_build(&s, cases[nc].frame);
+		nc++;
+		/* 1/s: one RST per second of the run (a loaded machine may
+		 * stretch a run to seconds), the rest over the cap */
+		/* under the wrapper: an RST let through mid-run would rewrite
+		 * the frame for every later iteration */
+		cases[nc] = (struct bcase){ "invalid ACK, capped", {0}, 0, true, XDP_DROP,
+					    SG_CNT_DROP_RST_CAPPED, REF_ACK_BAD, 150, 1, 100,
+					    {0}, {0}, {0} };
+		cases[nc].len = pkt_build(&s, cases[nc].frame);
+		nc++;
+	}
 
 	frame_spec(&s, cport, PKT_ACK);
 	s.seq = 1;
 	s.ack = 1;
 	s.opt.ts = true;
 	cases[nc] = (struct bcase){ "established ACK", {0}, 0, false, XDP_PASS,
-				    SG_CNT_PASS_ESTABLISHED, REF_EST, 100, {0}, {0}, {0} };
+				    SG_CNT_PASS_ESTABLISHED, REF_EST, 100, 0, 0, {0}, {0}, {0} };
 	cases[nc].len = pkt_build(&s, cases[nc].frame);
 	nc++;
 
@@ -245,13 +317,45 @@ int main(int argc, char **argv)
 	s.l4 = IPPROTO_UDP;
 	s.payload_len = 18;	/* a 64-byte frame */
 	cases[nc] = (struct bcase){ "UDP (non-TCP)", {0}, 0, false, XDP_PASS,
-				    SG_CNT_PASS_NON_TCP, REF_UDP, 0, {0}, {0}, {0} };
+				    SG_CNT_PASS_NON_TCP, REF_UDP, 0, 0, 0, {0}, {0}, {0} };
 	cases[nc].len = pkt_build(&s, cases[nc].frame);
-	nc++;
+	udp = nc++;
+
+	/* a SYN to a guest's address (the listener matches): passed; an
+	 * object without the check answers it, so the case is only for ours */
+	frame_spec(&s, 50001, PKT_SYN);
+	pkt_set_v4(&s, SERVER, GUEST);
+	pkt_linux_syn_opts(&s, 1460, 0xa0b0c0d0);
+	if (xenv_run_spec(&e, &s, &r) == 0 && r.ret == XDP_PASS) {
+		cases[nc] = (struct bcase){ "SYN to a guest", {0}, 0, false, XDP_PASS,
+					    SG_CNT_PASS_NOT_LOCAL, REF_SYN, 250, 0, 0, {0}, {0}, {0} };
+		cases[nc].len = pkt_build(&s, cases[nc].frame);
+		nc++;
+		/* the checks one by one, each stopping where its drop is: the
+		 * differences between these and the guest case are their costs
+		 * (martian: local hit + martian; bad checksum: + checksum) */
+		frame_spec(&s, 50002, PKT_SYN);
+		pkt_set_v4(&s, "224.0.0.9", SERVER);
+		pkt_linux_syn_opts(&s, 1460, 0xa0b0c0d0);
+		cases[nc] = (struct bcase){ "SYN from a martian", {0}, 0, false, XDP_DROP,
+					    SG_CNT_DROP_MARTIAN, REF_SYN, 250, 0, 0, {0}, {0}, {0} };
+		cases[nc].len = pkt_build(&s, cases[nc].frame);
+		nc++;
+		frame_spec(&s, 50003, PKT_SYN);
+		pkt_linux_syn_opts(&s, 1460, 0xa0b0c0d0);
+		s.bad_l4_csum = true;
+		cases[nc] = (struct bcase){ "SYN, bad checksum", {0}, 0, false, XDP_DROP,
+					    SG_CNT_DROP_BAD_CSUM, REF_SYN, 250, 0, 0, {0}, {0}, {0} };
+		cases[nc].len = pkt_build(&s, cases[nc].frame);
+		nc++;
+	}
 
 	/* warm up, then interleave the runs so that drift hits all alike */
 	for (i = 0; i < nc; i++)
-		if (xenv_run(&e, cases[i].frame, cases[i].len, &r) ||
+		if (set_rst(&e, cases[i].rst_rate) ||
+		    /* a capped case spends its one token first */
+		    (cases[i].slack && xenv_run(&e, cases[i].frame, cases[i].len, &r)) ||
+		    xenv_run(&e, cases[i].frame, cases[i].len, &r) ||
 		    (!getenv("SG_BENCH_NOCHECK") &&
 		     (r.ret != cases[i].verdict || r.counter != cases[i].counter))) {
 			fprintf(stderr, "bench_xdp: %s took %s/%s, want %s/%s\n", cases[i].name,
@@ -262,13 +366,16 @@ int main(int argc, char **argv)
 		}
 	for (k = 0; k < nruns; k++) {
 		fl.name = "floor";
-		fl.len = cases[4].len;
-		memcpy(fl.frame, cases[4].frame, fl.len);
+		fl.len = cases[udp].len;
+		memcpy(fl.frame, cases[udp].frame, fl.len);
 		if ((floor_v[k] = timed(&e, pass_fd, &fl, false)) < 0)
 			goto out;
 		for (i = 0; i < nc; i++) {
 			struct bcase *c = &cases[i];
 
+			hold_clock(&e);
+			if (set_rst(&e, c->rst_rate))
+				goto out;
 			memcpy(b->bss->bench_frame, c->frame, c->len);
 			b->bss->bench_frame_len = (__u32)c->len;
 			if (set_target(b, pass_fd) ||

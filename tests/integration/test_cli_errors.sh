@@ -29,6 +29,10 @@ sg_expect_rc ${T}_missing_iface 2 S protect --ports 80
 sg_expect_rc ${T}_missing_ports 2 S protect "$IF_S"
 sg_expect_rc ${T}_bad_ttl_0 2 S protect "$IF_S" --ports 80 --ttl 0
 sg_expect_rc ${T}_bad_ttl_256 2 S protect "$IF_S" --ports 80 --ttl 256
+sg_expect_rc ${T}_bad_rst_limit_word 2 S protect "$IF_S" --ports 80 --rst-limit lots
+sg_expect_rc ${T}_bad_rst_limit_negative 2 S protect "$IF_S" --ports 80 --rst-limit -5
+sg_expect_rc ${T}_bad_rst_limit_huge 2 S protect "$IF_S" --ports 80 --rst-limit 10000001
+sg_expect_rc ${T}_bad_rst_limit_unit 2 S protect "$IF_S" --ports 80 --rst-limit 5/m
 sg_expect_rc ${T}_bad_mode 2 S protect "$IF_S" --ports 80 -m turbo
 sg_expect_rc ${T}_stats_count_without_interval 2 S stats --count 3
 sg_expect_rc ${T}_stats_bad_interval 2 S stats --interval 0

@@ -65,8 +65,9 @@ import json, sys
 o = json.loads(sys.argv[1])["interfaces"][0]
 names = ["pass_non_tcp","pass_unprotected","pass_fragment","pass_malformed",
 	"pass_syn_no_listener","pass_syn_existing","pass_syn_tx_error","pass_ack_no_socket",
-	"established_pass","ack_cookie_valid","pass_other"]
-drops = ["ack_cookie_invalid","drop_syn_fin","drop_syn_rst","drop_no_flags","drop_fin_psh_urg"]
+	"established_pass","ack_cookie_valid","pass_other","pass_not_local"]
+drops = ["ack_cookie_invalid","drop_syn_fin","drop_syn_rst","drop_no_flags","drop_fin_psh_urg",
+	"drop_rst_capped","drop_martian","drop_bad_csum","drop_fragment","drop_unchecked"]
 bad = []
 if o["syn"] != o["synack_sent"] + o["pass_syn_no_listener"] + o["pass_syn_existing"] + o["pass_syn_tx_error"]: bad.append("syn")
 if o["pass"] != sum(o[n] for n in names): bad.append("pass")

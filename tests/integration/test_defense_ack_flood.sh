@@ -66,11 +66,11 @@ for fam in 4 6; do
 	else
 		sg_fail ${T}_veth_tx_v$fam "client veth sent $txd frames, sg_flood reports $sent"
 	fi
-	inv=$(sg_def_delta "$before" "$after" ack_cookie_invalid)
+	inv=$(sg_def_invalid_delta "$before" "$after")
 	if [ "$inv" = "$sent" ]; then
 		sg_pass ${T}_invalid_counted_v$fam
 	else
-		sg_fail ${T}_invalid_counted_v$fam "ack_cookie_invalid grew by $inv, $sent forged ACKs sent (veth tx $txd)"
+		sg_fail ${T}_invalid_counted_v$fam "invalid cookie ACKs (dropped, RST, capped) grew by $inv, $sent forged ACKs sent (veth tx $txd)"
 	fi
 	bad=""
 	for c in ack_cookie_valid handoff_ok handoff_fail pass_ack_no_socket established_pass; do

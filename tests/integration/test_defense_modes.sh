@@ -80,11 +80,11 @@ one_mode() {
 	after=$(sg_def_stats)
 	kill $spid 2>/dev/null
 	wait $spid 2>/dev/null
-	d=$(sg_def_delta "$before" "$after" ack_cookie_invalid)
+	d=$(sg_def_invalid_delta "$before" "$after")
 	local h
 	h=$(sg_def_delta "$before" "$after" handoff_ok)
 	if [ "$d" = "$FORGED" ] && [ "$h" = 0 ]; then sg_pass ${T}_${m}_forged_dropped; else
-		sg_fail ${T}_${m}_forged_dropped "ack_cookie_invalid +$d (want $FORGED), handoff_ok +$h (want 0)"; fi
+		sg_fail ${T}_${m}_forged_dropped "invalid cookie ACKs +$d (want $FORGED), handoff_ok +$h (want 0)"; fi
 
 	sg_def_unprotect >/dev/null 2>&1
 }

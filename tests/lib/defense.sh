@@ -61,6 +61,17 @@ sg_def_delta() {
 	echo $((b - a))
 }
 
+# sg_def_invalid_delta BEFORE AFTER: ACKs with an invalid cookie, however
+# answered: dropped (ack_cookie_invalid), RST sent (rst_sent) or RST over the
+# cap (drop_rst_capped); "missing" if a counter is
+sg_def_invalid_delta() {
+	local a b c
+	a=$(sg_def_delta "$1" "$2" ack_cookie_invalid); b=$(sg_def_delta "$1" "$2" rst_sent)
+	c=$(sg_def_delta "$1" "$2" drop_rst_capped)
+	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ && $c =~ ^[0-9]+$ ]] || { echo missing; return; }
+	echo $((a + b + c))
+}
+
 # sg_def_link_stat NS IF rx|tx packets|dropped: the device counter (ip -s -j)
 sg_def_link_stat() {
 	ip -n "$1" -s -j link show dev "$2" | jq -r ".[0].stats64.$3.$4"

@@ -211,7 +211,7 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf)
 			ip[20] = 0x94; ip[21] = 4; ip[22] = 0; ip[23] = 0;
 			memset(ip + 24, 1, s->ip4_optlen - 4);
 		}
-		pkt_put16(ip + 10, csum_ipv4_hdr(ip, hl));
+		pkt_put16(ip + 10, csum_ipv4_hdr(ip, hl) ^ (s->bad_ip_csum ? 0x1111 : 0));
 	} else {
 		uint8_t *e = ip + 40;
 
@@ -257,6 +257,14 @@ int pkt_build(const struct pkt_spec *s, uint8_t *buf)
 
 		if (proto == IPPROTO_UDP && c == 0)
 			c = 0xffff;
+		if (s->partial_l4_csum) {
+			/* the checksum of a zero segment is ~pseudo; the
+			 * partial value is the pseudo-header sum itself */
+			uint8_t zero[PKT_MAX] = { 0 };
+
+			c = (uint16_t)~(s->ipv6 ? csum_l4_v6(s->saddr, s->daddr, proto, zero, l4len)
+					       : csum_l4_v4(s->saddr, s->daddr, proto, zero, l4len));
+		}
 		pkt_put16(th + co, s->bad_l4_csum ? (uint16_t)(c ^ 0x5a5a) : c);
 	} else {
 		pkt_put16(th + 2, csum_fold_be(csum_partial_be(th, l4len, 0)));

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define PKT_MAX		2048
-#define PKT_MAX_EXT	6
+#define PKT_MAX_EXT	72	/* long chains: synguard walks up to 64 */
 
 #define PKT_ETH_P_IP	0x0800
 #define PKT_ETH_P_ARP	0x0806
@@ -75,6 +75,10 @@ struct pkt_spec {
 	int raw_optlen;			/* multiple of 4, <= 40 */
 	int payload_len;		/* bytes 0,1,2,... after the L4 header */
 	bool bad_l4_csum;		/* corrupt the TCP/UDP checksum */
+	bool bad_ip_csum;		/* corrupt the IPv4 header checksum */
+	/* TCP/UDP checksum as a sender with TX offload leaves it
+	 * (CHECKSUM_PARTIAL): the folded pseudo-header sum only */
+	bool partial_l4_csum;
 };
 
 /* Fill a spec with defaults: MACs, TTL 64, window 64240, DF. */

@@ -2,6 +2,7 @@
 /* xdp_env.c - BPF_PROG_TEST_RUN harness for sg_xdp (see xdp_env.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -164,23 +165,141 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* The counters of another build, from its include/synguard.h (the enum
+ * is not in the object's BTF: only inline functions use it): value of each
+ * enumerator in enum sg_counter, and its JSON name in sg_counter_names[].
+ * Fills map[value] = our index with the same JSON name (-1: none). */
+static int foreign_counter_map(const char *hdr, int map[XENV_MAX_FOREIGN_CNT], int *max)
+{
+	char line[512], enums[XENV_MAX_FOREIGN_CNT][64];
+	int n = 0, in_enum = 0, xdp_max = -1, i;
+	FILE *f = fopen(hdr, "r");
+
+	if (!f)
+		return -errno;
+	*max = 0;
+	for (i = 0; i < XENV_MAX_FOREIGN_CNT; i++)
+		map[i] = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], json[64];
+		const char *p = line;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strstr(line, "enum sg_counter {")) {
+			in_enum = 1;
+			continue;
+		}
+		if (in_enum) {
+			if (*p == '}') {
+				in_enum = 0;
+				continue;
+			}
+			if (sscanf(p, "SG_CNT_%63[A-Z0-9_]", name) != 1)
+				continue;
+			if (!strcmp(name, "MAX")) {
+				*max = n;
+				continue;
+			}
+			if (!strcmp(name, "XDP_MAX")) {
+				xdp_max = n;	/* the next one takes this value */
+				continue;
+			}
+			if (n < XENV_MAX_FOREIGN_CNT)
+				snprintf(enums[n++], sizeof(enums[0]), "%s", name);
+			continue;
+		}
+		/* [SG_CNT_NAME] = "json_name", */
+		if (sscanf(p, "[SG_CNT_%63[A-Z0-9_]] = \"%63[a-z0-9_]\"", name, json) == 2) {
+			for (i = 0; i < n; i++) {
+				int j;
+
+				if (strcmp(enums[i], name))
+					continue;
+				for (j = 0; j < SG_CNT_MAX; j++)
+					if (sg_counter_names[j] && !strcmp(sg_counter_names[j], json))
+						map[i] = j;
+			}
+		}
+	}
+	fclose(f);
+	(void)xdp_max;
+	return *max > 0 ? 0 : -ENOENT;
+}
+
+static int open_foreign(struct xdp_env *e, const char *path)
+{
+	const char *hdr = getenv("SG_XDP_HDR");
+	char def[PATH_MAX];
+	struct bpf_program *prog;
+	int err;
+
+	if (!hdr || !*hdr) {
+		/* BUILD/synguard.bpf.o -> BUILD/../include/synguard.h */
+		snprintf(def, sizeof(def), "%s", path);
+		if (strrchr(def, '/'))
+			*strrchr(def, '/') = 0;
+		else
+			strcpy(def, ".");
+		strncat(def, "/../include/synguard.h", sizeof(def) - strlen(def) - 1);
+		hdr = def;
+	}
+	err = foreign_counter_map(hdr, e->foreign_map, &e->foreign_ncnt);
+	if (err) {
+		fprintf(stderr, "cannot read the counters of %s from %s\n", path, hdr);
+		return err;
+	}
+	e->obj = bpf_object__open_file(path, NULL);
+	if (!e->obj)
+		return -errno ? -errno : -EINVAL;
+	err = bpf_object__load(e->obj);
+	if (err)
+		return err;
+	prog = bpf_object__find_program_by_name(e->obj, "sg_xdp");
+	e->prog_fd = prog ? bpf_program__fd(prog) : -1;
+	e->cfg_fd = xenv_map_fd(e, "sg_config");
+	e->stats_fd = xenv_map_fd(e, "sg_stats");
+	e->keys_fd = xenv_map_fd(e, "sg_keys");
+	if (e->prog_fd < 0 || e->cfg_fd < 0 || e->stats_fd < 0)
+		return -ENOENT;
+	fprintf(stderr, "note: testing the XDP program of %s\n", path);
+	return 0;
+}
+
+int xenv_map_fd(struct xdp_env *e, const char *name)
+{
+	struct bpf_object *obj = e->skel ? e->skel->obj : e->obj;
+	struct bpf_map *m = obj ? bpf_object__find_map_by_name(obj, name) : NULL;
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
 int xenv_open(struct xdp_env *e)
 {
+	const char *foreign = getenv("SG_XDP_OBJ");
 	long rmem_max = 0;
 	int err;
 
 	memset(e, 0, sizeof(*e));
 	libbpf_set_print(quiet_print);
-	e->skel = synguard__open_and_load();
-	if (!e->skel) {
-		err = -errno;
-		fprintf(stderr, "cannot load the synguard skeleton: %s\n", strerror(-err));
-		return err ? err : -EINVAL;
+	if (foreign && *foreign) {
+		err = open_foreign(e, foreign);
+		if (err) {
+			fprintf(stderr, "cannot load %s: %s\n", foreign, strerror(-err));
+			return err;
+		}
+	} else {
+		e->skel = synguard__open_and_load();
+		if (!e->skel) {
+			err = -errno;
+			fprintf(stderr, "cannot load the synguard skeleton: %s\n", strerror(-err));
+			return err ? err : -EINVAL;
+		}
+		e->prog_fd = bpf_program__fd(e->skel->progs.sg_xdp);
+		e->cfg_fd = bpf_map__fd(e->skel->maps.sg_config);
+		e->stats_fd = bpf_map__fd(e->skel->maps.sg_stats);
+		e->keys_fd = bpf_map__fd(e->skel->maps.sg_keys);
 	}
-	e->prog_fd = bpf_program__fd(e->skel->progs.sg_xdp);
-	e->cfg_fd = bpf_map__fd(e->skel->maps.sg_config);
-	e->stats_fd = bpf_map__fd(e->skel->maps.sg_stats);
-	e->keys_fd = bpf_map__fd(e->skel->maps.sg_keys);
 	e->ncpu = libbpf_num_possible_cpus();
 	if (e->ncpu <= 0)
 		return -EINVAL;
@@ -210,17 +329,43 @@ void xenv_close(struct xdp_env *e)
 {
 	synguard__destroy(e->skel);
 	e->skel = NULL;
+	bpf_object__close(e->obj);
+	e->obj = NULL;
 }
 
-int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX])
+/* Another build's counters, moved to our indices by name. */
+static int foreign_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX])
 {
-	struct sg_stats *v = calloc(e->ncpu, sizeof(*v));
+	uint64_t *v = calloc((size_t)e->ncpu * e->foreign_ncnt, sizeof(*v));
 	__u32 zero = 0;
 	int i, c;
 
 	if (!v)
 		return -ENOMEM;
+	if (bpf_map_lookup_elem(e->stats_fd, &zero, v)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < e->ncpu; i++)
+		for (c = 0; c < e->foreign_ncnt; c++)
+			if (e->foreign_map[c] >= 0)
+				cnt[e->foreign_map[c]] += v[(size_t)i * e->foreign_ncnt + c];
+	free(v);
+	return 0;
+}
+
+int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX])
+{
+	struct sg_stats *v;
+	__u32 zero = 0;
+	int i, c;
+
 	memset(cnt, 0, sizeof(uint64_t) * SG_CNT_MAX);
+	if (e->obj)
+		return foreign_counters(e, cnt);
+	v = calloc(e->ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
 	if (bpf_map_lookup_elem(e->stats_fd, &zero, v)) {
 		free(v);
 		return -errno;
@@ -236,7 +381,8 @@ int xenv_run(struct xdp_env *e, const uint8_t *pkt, int len, struct xres *r)
 {
 	uint64_t before[SG_CNT_MAX], after[SG_CNT_MAX];
 	uint8_t out[PKT_MAX + 128];
-	struct xdp_md ctx_in = { .data_end = (__u32)len }, ctx_out = { 0 };
+	struct xdp_md ctx_in = { .data_end = (__u32)len, .ingress_ifindex = (__u32)e->ifindex },
+		      ctx_out = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		.data_in = pkt, .data_size_in = (__u32)len,
 		.data_out = out, .data_size_out = sizeof(out),

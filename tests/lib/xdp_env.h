@@ -15,10 +15,19 @@
 
 struct synguard;
 
+#define XENV_MAX_FOREIGN_CNT	64
+
 struct xdp_env {
-	struct synguard *skel;
+	struct synguard *skel;	/* NULL when SG_XDP_OBJ is used */
+	/* SG_XDP_OBJ=PATH: run the tests against that object file instead of
+	 * this build's (e.g. the landed code's, to see a new test fail there).
+	 * Its counters are matched to ours by enumerator name (its BTF). */
+	struct bpf_object *obj;
+	int foreign_ncnt;			/* its SG_CNT_MAX */
+	int foreign_map[XENV_MAX_FOREIGN_CNT];	/* its index -> ours, -1 none */
 	int prog_fd, cfg_fd, stats_fd, keys_fd;
 	int ncpu;
+	int ifindex;		/* ingress device of test runs, 0: lo */
 	struct sg_config cfg;
 	__u64 key[2];		/* the current key (slot sg_key_cur) */
 	struct sg_key_slot slot; /* ... as written into sg_keys */
@@ -65,6 +74,9 @@ int xenv_shift_clock(struct xdp_env *e, int64_t delta_ns);
 uint64_t xenv_now_ns(const struct xdp_env *e);
 /* Write key into slot of sg_keys (the test keeps it in e->key if current). */
 int xenv_write_key(struct xdp_env *e, uint32_t slot, const __u64 key[2]);
+
+/* fd of the loaded object's map NAME, or -1 if it has none. */
+int xenv_map_fd(struct xdp_env *e, const char *name);
 
 /* Sum the per-CPU counters. */
 int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX]);

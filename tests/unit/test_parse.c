@@ -3,7 +3,7 @@
  * test_parse.c - sg_xdp parses every encapsulation it claims to: Ethernet with
  * 0, 1 or 2 VLAN tags (802.1Q, 802.1ad), IPv4 with and without options, IPv6
  * with hop-by-hop, routing, destination options and AH headers, alone and
- * chained. A SYN through each must come back as a correct SYN-ACK (tags kept,
+ * chained (also past the 8 headers walked inline). A SYN through each must come back as a correct SYN-ACK (tags kept,
  * options and extension headers stripped), and an ACK of a real connection
  * through each must pass untouched.
  */
@@ -40,6 +40,14 @@ static const struct l3_variant l3v[] = {
 	  { PKT_EXT_HOP, PKT_EXT_DEST, PKT_EXT_ROUTING } },
 	{ "v6_hop_dest_routing_dest", true, 0, 4,
 	  { PKT_EXT_HOP, PKT_EXT_DEST, PKT_EXT_ROUTING, PKT_EXT_DEST } },
+	/* longer than the inline walk (8): the rest is walked by bpf_loop */
+	{ "v6_9dest", true, 0, 9, { PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST,
+				   PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST,
+				   PKT_EXT_DEST } },
+	{ "v6_hop_12dest_auth", true, 0, 14,
+	  { PKT_EXT_HOP, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST,
+	    PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST, PKT_EXT_DEST,
+	    PKT_EXT_DEST, PKT_EXT_AUTH } },
 };
 
 struct l2_variant {

@@ -4,7 +4,9 @@
  * byte offset, malformed headers, and random byte mutations (seeded, the
  * seed is printed). Every run must succeed, count exactly one reason, and
  * answer only PASS or DROP, except XDP_TX of a well-formed SYN-ACK when all
- * headers of the SYN are present.
+ * headers of the SYN are present, or of a well-formed RST (second round,
+ * with RSTs on). Half the mutations get their checksums fixed, so that they
+ * also reach past the checksum check.
  */
 #include <linux/bpf.h>
 #include <netinet/in.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "csum.h"
 #include "testlib.h"
@@ -52,6 +55,34 @@ static int sane_tx(const uint8_t *in, int inlen, const struct xres *r, char *err
 	return 0;
 }
 
+/* An XDP_TX RST must be the kernel's RST to the sender: RST only, 20-byte
+ * header, no payload, right checksums, ports swapped. */
+static int sane_rst(const uint8_t *in, int inlen, const struct xres *r, char *err, int errlen)
+{
+	struct pkt_info q, a;
+	char e2[128];
+
+	if (pkt_parse(r->data, r->len, &a, err, errlen))
+		return -1;
+	if (!pkt_parse(in, inlen, &q, e2, sizeof(e2)) &&
+	    (a.sport != q.dport || a.dport != q.sport || a.seq != q.ack)) {
+		snprintf(err, errlen, "RST with ports or seq that are not the ACK's");
+		return -1;
+	}
+	if (a.proto != 6 || a.flags != PKT_RST || a.doff != 20 || a.payload_off != r->len ||
+	    a.window || a.ack) {
+		snprintf(err, errlen, "XDP_TX of something that is not our RST");
+		return -1;
+	}
+	if ((!a.ipv6 && csum_ipv4_hdr(r->data + a.l3_off, a.ihl * 4)) ||
+	    (a.ipv6 ? csum_l4_v6(a.saddr, a.daddr, 6, r->data + a.l4_off, a.l4_len)
+		    : csum_l4_v4(a.saddr, a.daddr, 6, r->data + a.l4_off, a.l4_len))) {
+		snprintf(err, errlen, "RST with a bad checksum");
+		return -1;
+	}
+	return 0;
+}
+
 /* One run on a broken frame; hdrs: bytes of headers the frame must have for
  * XDP_TX to be allowed (0: never). Returns 0 if sane, else -1 with err. */
 static int sane_run(struct xdp_env *e, const uint8_t *f, int len, int hdrs, char *err,
@@ -77,6 +108,8 @@ static int sane_run(struct xdp_env *e, const uint8_t *f, int len, int hdrs, char
 	}
 	if (r.ret == XDP_TX && hdrs && len >= hdrs && r.counter == SG_CNT_TX_SYNACK)
 		return sane_tx(f, len, &r, err, errlen);
+	if (r.ret == XDP_TX && r.counter == SG_CNT_TX_RST)
+		return sane_rst(f, len, &r, err, errlen);
 	snprintf(err, errlen, "%s (counter %s)", xenv_verdict(r.ret), xenv_counter_name(r.counter));
 	return -1;
 }
@@ -94,6 +127,8 @@ static void spec(struct pkt_spec *s, bool v6, uint8_t flags)
 }
 
 #define NFRAMES 14
+
+static const char *round_sfx = "";	/* "_rst" in the round with RSTs on */
 
 /* The frames to cut: name, spec */
 static int frames(struct pkt_spec *s, const char **names)
@@ -133,7 +168,7 @@ static void truncation(struct xdp_env *e)
 		int len = pkt_build(&s[i], f), hdrs = pkt_hdr_len(&s[i]), cut, bad = 0;
 		char name[96], err[256];
 
-		snprintf(name, sizeof(name), "truncate_%s", names[i]);
+		snprintf(name, sizeof(name), "truncate_%s%s", names[i], round_sfx);
 		/* BPF_PROG_TEST_RUN refuses frames shorter than an Ethernet header */
 		for (cut = 14; cut < len && !bad; cut++)
 			if (sane_run(e, f, cut, (s[i].flags & PKT_SYN) ? hdrs : 0, err,
@@ -226,6 +261,39 @@ static void malformed(struct xdp_env *e)
 	}
 }
 
+/* Make the checksums of a mutated frame right again where it parses, so
+ * that mutations also reach what lies behind synguard's checksum check. */
+static void fix_csums(uint8_t *m, int len)
+{
+	struct pkt_info pi;
+	char err[128];
+
+	if (pkt_parse(m, len, &pi, err, sizeof(err)) || pi.proto != 6)
+		return;
+	if (!pi.ipv6) {
+		pkt_put16(m + pi.l3_off + 10, 0);
+		pkt_put16(m + pi.l3_off + 10, csum_ipv4_hdr(m + pi.l3_off, pi.ihl * 4));
+	}
+	if (pi.l4_len < 20 || pi.l4_off + pi.l4_len > len)
+		return;
+	pkt_put16(m + pi.l4_off + 16, 0);
+	pkt_put16(m + pi.l4_off + 16,
+		  pi.ipv6 ? csum_l4_v6(pi.saddr, pi.daddr, 6, m + pi.l4_off, pi.l4_len)
+			  : csum_l4_v4(pi.saddr, pi.daddr, 6, m + pi.l4_off, pi.l4_len));
+}
+
+/* RSTs on (a cap no test run reaches), so their frames are judged too */
+static void rst_on(struct xdp_env *e)
+{
+	int fd = xenv_map_fd(e, "sg_limits");
+	struct sg_limits l = { 0 };
+	__u32 zero = 0;
+
+	l.rate[SG_RL_RST] = 1000000000U;
+	if (fd >= 0)
+		bpf_map_update_elem(fd, &zero, &l, BPF_ANY);
+}
+
 static void mutation(struct xdp_env *e, unsigned seed)
 {
 	struct pkt_spec s[NFRAMES];
@@ -239,13 +307,15 @@ static void mutation(struct xdp_env *e, unsigned seed)
 		int len = pkt_build(&s[i], f), bad = 0;
 		char name[96], err[256];
 
-		snprintf(name, sizeof(name), "mutate_%s", names[i]);
+		snprintf(name, sizeof(name), "mutate_%s%s", names[i], round_sfx);
 		for (k = 0; k < 1500 && !bad; k++) {
 			int nflip = 1 + (int)(random() % 4), j;
 
 			memcpy(m, f, len);
 			for (j = 0; j < nflip; j++)
 				m[random() % len] = (uint8_t)random();
+			if (k & 1)
+				fix_csums(m, len);
 			if (sane_run(e, m, len, pkt_hdr_len(&s[i]), err, sizeof(err))) {
 				SG_FAIL(name, "mutation %d: %s", k, err);
 				bad = 1;
@@ -277,6 +347,11 @@ int main(void)
 	truncation(&e);
 	malformed(&e);
 	mutation(&e, seed);
+	/* again with RSTs for invalid cookie ACKs on */
+	rst_on(&e);
+	round_sfx = "_rst";
+	truncation(&e);
+	mutation(&e, seed + 1);
 	close(l4);
 	close(l6);
 	xenv_close(&e);
