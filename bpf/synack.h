@@ -13,17 +13,9 @@
 #include "csum.h"
 #include "cookie_bpf.h"
 #include "listener.h"
+#include "kcompat.h"
 
 #define SG_TS_TICK_SHIFT 20	/* our TSval clock: 2^20 ns (~1.05 ms) ticks */
-
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
-static __always_inline __u32 sg_xdp_dev_mtu(struct xdp_md *ctx)
-{
-	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
-
-	return xdp->rxq->dev->mtu;
-}
 
 struct sg_synack {
 	__u32 cookie;		/* our ISN */
@@ -77,9 +69,8 @@ __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 	isn = in->isn;
 
 	/* our MSS: device MTU minus headers (dst_metric_advmss), TCP_MAXSEG.
-	 * The MTU is read from the receiving device through the kernel's
-	 * xdp_buff (the cast is inlined by the verifier), cheaper than the
-	 * bpf_check_mtu() helper call. */
+	 * The MTU is the receiving device's (kcompat.h: no kfunc, so that the
+	 * object loads before 6.2). */
 	mtu = sg_xdp_dev_mtu(ctx);
 	if (mtu == 0)
 		mtu = 1500;

@@ -16,6 +16,7 @@
 #include "synack.h"
 #include "ack.h"
 #include "handoff.h"
+#include "kcookie.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -94,6 +95,13 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_SYN_EXISTING);
 	}
+	/* kernels without the handoff kfunc: the kernel answers (kcookie.h) */
+	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
+		bpf_sk_release(sk);
+		if (cfg->flags & SG_CFG_TRACE_SYN)
+			sg_note_syn(p, sc->in.sport, sc->in.dport);
+		return pass(SG_CNT_PASS_SYN_KERNEL);
+	}
 	if (sg_listener_read(sk, &sc->in.l)) {
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
@@ -127,6 +135,11 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 		return pass(SG_CNT_PASS_ESTABLISHED);
 	}
 	bpf_sk_release(sk);
+	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
+		if (!sg_kernel_cookie_ok(data, data_end, p))
+			return drop(SG_CNT_DROP_COOKIE_INVALID);
+		return pass(SG_CNT_PASS_COOKIE_VALID);
+	}
 #ifdef EXP_STOP_LOOKUP
 	return drop(SG_CNT_DROP_COOKIE_INVALID);
 #endif

@@ -29,6 +29,9 @@
 #define SG_CFG_TRACE_SYN	(1U << 1)	/* a tracer wants SYN arrival times */
 #define SG_CFG_META_BROKEN	(1U << 2)	/* no XDP metadata: set by XDP when the driver
 						 * refuses it, or by protect --no-xdp-meta */
+#define SG_CFG_KERNEL_COOKIES	(1U << 3)	/* the 6.0-6.8 design: the kernel answers SYNs,
+						 * XDP drops ACKs without a kernel cookie
+						 * (bpf/kcookie.h); no tc program */
 
 /* Cookie periods are 2^36 ns (~68.7 s); the current and the previous one are
  * accepted, so a cookie lives between 68.7 s and 137.4 s. */
@@ -74,8 +77,11 @@ enum sg_counter {
 	SG_CNT_PASS_SYN_TX_ERROR,	/* could not build the SYN-ACK: kernel path */
 	SG_CNT_PASS_ACK_NO_SOCKET,	/* ACK, no socket at all: the kernel answers */
 	SG_CNT_PASS_ESTABLISHED,	/* established, time-wait or request socket */
-	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc */
+	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc (or, with
+					 * SG_CFG_KERNEL_COOKIES, to the kernel) */
 	SG_CNT_PASS_OTHER,		/* RST, SYN+ACK, other flags the rules allow */
+	SG_CNT_PASS_SYN_KERNEL,		/* SYN to a listener, answered by the kernel
+					 * (SG_CFG_KERNEL_COOKIES) */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
 	SG_CNT_DROP_SYN_FIN,
@@ -108,6 +114,7 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_ESTABLISHED]	= "established_pass",
 	[SG_CNT_PASS_COOKIE_VALID]	= "ack_cookie_valid",
 	[SG_CNT_PASS_OTHER]		= "pass_other",
+	[SG_CNT_PASS_SYN_KERNEL]	= "pass_syn_kernel",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
 	[SG_CNT_DROP_SYN_FIN]		= "drop_syn_fin",
