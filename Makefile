@@ -21,7 +21,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-parameter -Wno-missing-field-initializers \
 	      -Wno-address-of-packed-member -Wno-unused-function $(INCLUDES)
 CFLAGS   ?= -g -O2
-CFLAGS   += $(WARN) -Iinclude -I$(OUT) -Iuser -D_GNU_SOURCE
+# -iquote: user/features.h must not shadow glibc's <features.h>
+CFLAGS   += $(WARN) -Iinclude -I$(OUT) -iquote user -D_GNU_SOURCE
 LDLIBS   += -lbpf -lelf -lz
 SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 

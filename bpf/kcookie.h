@@ -22,11 +22,19 @@
 static __always_inline int sg_kernel_cookie_ok(void *data, void *data_end,
 					       const struct sg_pkt *p)
 {
-	struct tcphdr *th = data + p->l4_off;
-	void *ip = data + p->l3_off;
+	__u32 l3 = p->l3_off, l4 = p->l4_off;
+	struct tcphdr *th;
+	void *ip;
 
-	if (p->l4_off > SG_MAX_L4_OFF || p->l3_off > SG_MAX_L4_OFF ||
-	    (void *)(th + 1) > data_end)
+	if (l3 > SG_MAX_L4_OFF || l4 > SG_MAX_L4_OFF)
+		return 0;
+	/* Verifier workaround: without the barrier clang reuses a
+	 * data + l4_off computed before the bound check, which the verifier
+	 * sees as an unbounded packet pointer ("outside of the packet"). */
+	asm volatile("" : "+r"(l3), "+r"(l4));
+	th = data + l4;
+	ip = data + l3;
+	if ((void *)(th + 1) > data_end)
 		return 0;
 	if (p->ipv6) {
 		if (ip + sizeof(struct ipv6hdr) > data_end)

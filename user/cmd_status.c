@@ -9,12 +9,14 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 
 #include "attach.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "features.h"
 #include "json.h"
 #include "pins.h"
 #include "ports.h"
@@ -51,10 +53,13 @@ static void show(struct jw *w, const struct sg_defense *d)
 {
 	struct sg_config cfg;
 	char since[32], ports[1024], pin_dir[PATH_MAX];
+	enum sg_design design;
 	bool pinned;
 
 	if (sg_defense_read_config(d, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
+	design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
+							SG_DESIGN_HANDOFF;
 	iso_time(cfg.since_unix, since, sizeof(since));
 	if (sg_ports_format(cfg.ports, ports, sizeof(ports)) >= sizeof(ports))
 		strcpy(ports + sizeof(ports) - 5, "...");
@@ -70,13 +75,14 @@ static void show(struct jw *w, const struct sg_defense *d)
 		sg_ports_foreach(cfg.ports, json_port, w);
 		jw_end_array(w);
 		jw_string_field(w, "mode", sg_mode_name(d->mode));
+		jw_string_field(w, "defense", sg_design_name(design));
 		jw_string_field(w, "since", since);
 		jw_uint_field(w, "since_unix", cfg.since_unix);
 		jw_uint_field(w, "updated_unix", cfg.updated_unix);
 		jw_uint_field(w, "ttl", cfg.ttl);
 		jw_uint_field(w, "xdp_prog_id", d->xdp_id);
 		jw_uint_field(w, "tc_prog_id", d->tc_id);
-		jw_bool_field(w, "healthy", d->tc_id != 0);
+		jw_bool_field(w, "healthy", d->tc_id != 0 || design == SG_DESIGN_KERNEL_COOKIES);
 		jw_name(w, "pin_dir");
 		if (pinned)
 			jw_string(w, pin_dir);
@@ -88,14 +94,50 @@ static void show(struct jw *w, const struct sg_defense *d)
 	printf("%s (ifindex %d): protected since %s\n", d->ifname, d->ifindex, since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
+	printf("  defense:  %s\n", sg_design_name(design));
 	printf("  ttl:      %u\n", cfg.ttl);
 	printf("  xdp prog: id %u\n", d->xdp_id);
-	if (d->tc_id)
+	if (design == SG_DESIGN_KERNEL_COOKIES)
+		printf("  tc prog:  none (not needed by the kernel-cookies defense)\n");
+	else if (d->tc_id)
 		printf("  tc prog:  id %u\n", d->tc_id);
 	else
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
 	printf("  pin dir:  %s\n", pinned ? pin_dir : "none");
+}
+
+/* What this kernel supports (features.h) and the defense protect picks. */
+static void show_kernel(struct jw *w)
+{
+	struct sg_feature f[32];
+	struct utsname u;
+	int n = sg_features_probe(f, 32);
+
+	if (uname(&u))
+		strcpy(u.release, "unknown");
+	if (w) {
+		jw_name(w, "kernel");
+		jw_start_object(w);
+		jw_string_field(w, "release", u.release);
+		jw_string_field(w, "best_defense", sg_design_name(sg_design_best()));
+		jw_name(w, "features");
+		jw_start_array(w);
+		for (int i = 0; i < n; i++) {
+			jw_start_object(w);
+			jw_string_field(w, "name", f[i].name);
+			jw_bool_field(w, "ok", f[i].ok);
+			jw_string_field(w, "detail", f[i].detail);
+			jw_end_object(w);
+		}
+		jw_end_array(w);
+		jw_end_object(w);
+		return;
+	}
+	printf("kernel %s: protect picks the %s defense\n", u.release,
+	       sg_design_name(sg_design_best()));
+	for (int i = 0; i < n; i++)
+		printf("  %-26s %-3s %s\n", f[i].name, f[i].ok ? "yes" : "no", f[i].detail);
 }
 
 int cmd_status(int argc, char **argv)
@@ -150,8 +192,11 @@ int cmd_status(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++)
 		show(w, &list[i]);
-	if (w) {
+	if (w)
 		jw_end_array(w);
+	if (!ifname)
+		show_kernel(w);
+	if (w) {
 		jw_end_object(w);
 		jw_free(w);
 	}
