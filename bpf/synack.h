@@ -189,6 +189,11 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 
 	if (l3 > 22)	/* 14 + two VLAN tags; bounds l3 for the verifier */
 		return -1;
+	/* Verifier workaround (6.1): l3 lives across the helper call below, so
+	 * clang spills it; without the barrier it spills the copy from before
+	 * the bound check, and 6.1 does not carry a bound checked on another
+	 * register. Now the bounded value is what is spilled. */
+	asm volatile("" : "+r"(l3));
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	/* The verifier refuses 32-bit pointer math, and clang narrows the
