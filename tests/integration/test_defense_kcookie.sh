@@ -99,6 +99,11 @@ else sg_fail ${T}_forged_zero_accepted "the listener accepted ${acc:-?} connecti
 
 # 5) a spoofed SYN flood while real clients connect: the kernel's cookies
 # carry them, XDP lets their cookie ACKs through
+# The spoofed sources must be routable from the server (via the client, which
+# ignores the SYN-ACKs): the kernel drops a SYN it cannot answer before it
+# queues it, and the listener would never overflow.
+ip -n "$NS_S" route add 10.77.128.0/17 via $ADDR_C4
+ip -n "$NS_S" -6 route add fd77:8000::/65 via $ADDR_C6
 nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 64K -t 120 -q >"$OUT/srv" 2>&1 &
 SPID=$!
 sg_on_exit "kill $SPID"
