@@ -59,6 +59,8 @@ for fam in 4 6; do
 	before=$(sg_def_stats)
 	sg_def_exchange "$OUT/prot$fam" "$addr" $PORT; rc=$?
 	after=$(sg_def_stats)
+	echo "handshake counters v$fam: $(jq -rn --argjson a "$after" --argjson b "$before" \
+		'[$a | to_entries[] | select((.value | type) == "number" and .value != $b[.key]) | "\(.key)+\(.value - $b[.key])"] | join(" ")')"
 	sk=$(sg_def_delta "$before" "$after" pass_syn_kernel)
 	sa=$(sg_def_delta "$before" "$after" synack_sent)
 	b=$(sg_def_negotiated "$OUT/base$fam.srv") p=$(sg_def_negotiated "$OUT/prot$fam.srv")

@@ -122,7 +122,9 @@ lab_setup() {
 # lab_protect / lab_unprotect: synguard on the server veth (defense.sh
 # registers the unprotect for exit).
 lab_protect() {
-	SG_DEF_LOG=$LAB_OUT/protect.log sg_def_protect "$LAB_PORT" || return 1
+	# LAB_PROTECT_ARGS: e.g. "--defense kernel-cookies" (bench on other kernels)
+	# shellcheck disable=SC2086
+	SG_DEF_LOG=$LAB_OUT/protect.log sg_def_protect "$LAB_PORT" ${LAB_PROTECT_ARGS:-} || return 1
 	LAB_PROTECTED=1
 }
 lab_unprotect() {
