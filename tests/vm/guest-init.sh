@@ -11,7 +11,10 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+TREE=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^sg.tree=//p' | tail -n 1)
+# a fresh /tmp, unless the shared tree lives there (the overlay keeps /tmp
+# writable then)
+case $TREE in /tmp/*) ;; *) mount -t tmpfs -o mode=1777 tmpfs /tmp ;; esac
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
