@@ -224,7 +224,9 @@ lab_phase_json() {
 		| ($per[$gencpu]) as $g
 		| ($g.user + $g.system) as $gen
 		| (if $flood == "syn" then
-			(if $mode == "synguard" then sd("synack_sent") else kd("TcpExtSyncookiesSent") end)
+			# synguard with --defense kernel-cookies: the kernel answers
+			(if $mode == "synguard" then sd("synack_sent") + kd("TcpExtSyncookiesSent")
+			 else kd("TcpExtSyncookiesSent") end)
 		   else
 			(if $mode == "synguard" then sd("ack_cookie_invalid") else kd("TcpExtSyncookiesFailed") end)
 		   end) as $ans
