@@ -170,7 +170,7 @@ timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
 	-fsdev local,id=treefs,path="$TREE",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=treefs,mount_tag=sgtree \
 	-nic none -display none -monitor none -serial stdio -no-reboot \
-	</dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
 qrc=${PIPESTATUS[0]}
 set -e
 
