@@ -25,7 +25,10 @@ N() { sg_in "$NS_S" "$SG_BIN" "$@"; }
 # 1) protect through ip netns exec
 sg_expect_rc ${T}_protect_ip_netns_exec 0 X protect "$IF_S" --ports 80,443
 xid=$(sg_xdp_id "$NS_S" "$IF_S")
-[ "$(sg_xdp_name "$NS_S" "$IF_S")" = sg_xdp ] && [ -n "$(sg_tc_filters "$NS_S" "$IF_S")" ] &&
+# (the kernel-cookies defense, picked before Linux 6.9, has no tc filter)
+[ "$(sg_xdp_name "$NS_S" "$IF_S")" = sg_xdp ] &&
+	{ [ -n "$(sg_tc_filters "$NS_S" "$IF_S")" ] ||
+	  [ "$("$SG_BIN" status -j | jq -r '.kernel.best_defense')" = kernel-cookies ]; } &&
 	sg_pass ${T}_attached_after_exit ||
 	sg_fail ${T}_attached_after_exit "xdp '$(sg_xdp_name "$NS_S" "$IF_S")', tc '$(sg_tc_filters "$NS_S" "$IF_S")'"
 [ -e "$PIN" ] && sg_fail ${T}_no_host_pins "$PIN exists (pinned on the host bpffs?)" ||
