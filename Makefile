@@ -21,7 +21,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-parameter -Wno-missing-field-initializers \
 	      -Wno-address-of-packed-member -Wno-unused-function $(INCLUDES)
 CFLAGS   ?= -g -O2
-CFLAGS   += $(WARN) -Iinclude -I$(OUT) -Iuser -D_GNU_SOURCE
+# -iquote: user/features.h must not shadow glibc's <features.h>
+CFLAGS   += $(WARN) -Iinclude -I$(OUT) -iquote user -D_GNU_SOURCE
 LDLIBS   += -lbpf -lelf -lz
 SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 
@@ -45,7 +46,7 @@ TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 MAN := $(OUT)/synguard.8
 
 .SECONDARY:
-.PHONY: all deps test bench demo clean vmlinux install man
+.PHONY: all deps test test-kernels bench demo clean vmlinux install man
 all: $(SKELS) $(OUT)/synguard $(TEST_BINS) $(MAN)
 
 deps:
@@ -107,6 +108,18 @@ vmlinux:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
+
+# The suite (the subset in tests/vm/run.sh) under Debian's kernels in qemu
+# TCG: 6.1 (Debian 12) and 6.12. Slow: see README "Kernel matrix".
+SG_KERNELS ?= 6.1 6.12
+test-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(OUT)/vm && : > $(OUT)/vm/summary; rc=0; \
+	for k in $(SG_KERNELS); do \
+		tests/vm/run.sh $$k > $(OUT)/vm/last-$$k.log 2>&1; r=$$?; [ $$r -eq 0 ] || rc=1; \
+		tail -n 40 $(OUT)/vm/last-$$k.log; \
+		echo "$$k: $$(grep -E '^[0-9]+ passed, ' $(OUT)/vm/last-$$k.log | tail -n 1) (status $$r)" >> $(OUT)/vm/summary; \
+	done; echo "== kernel matrix"; cat $(OUT)/vm/summary; exit $$rc
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -11,9 +11,12 @@
 #include "lookup.h"
 #include "handshake.h"
 
+/* __weak: on a kernel without it (before 6.9) libbpf leaves it unresolved
+ * instead of failing the whole object, and protect does not load sg_tc
+ * (bpf_program__set_autoload), so that sg_xdp still loads (user/features.c). */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
-				   int attrs__sz) __ksym;
+				   int attrs__sz) __ksym __weak;
 
 /* Returns a TC_ACT_* verdict and counts the outcome. */
 static __always_inline int sg_handoff(struct __sk_buff *skb, const struct sg_config *cfg,

@@ -9,6 +9,7 @@
 #define SG_BPF_LISTENER_H
 
 #include "defs.h"
+#include "kcompat.h"
 
 #define SG_TCP_RMEM_TO_WIN_SCALE 8	/* include/net/tcp.h */
 
@@ -37,10 +38,10 @@ static __always_inline int sg_listener_read(struct bpf_sock *skc, struct sg_lsn 
 	net = sk->__sk_common.skc_net.net;
 
 	rcvbuf = sk->sk_rcvbuf;
-	l->full_space = ((__u64)rcvbuf * tp->scaling_ratio) >> SG_TCP_RMEM_TO_WIN_SCALE;
+	l->full_space = sg_tcp_full_space(tp, net, rcvbuf, SG_TCP_RMEM_TO_WIN_SCALE);
 	l->clamp = tp->window_clamp;
 	/* a user-locked (SO_RCVBUF) buffer limits the window (tcp_openreq_init_rwin) */
-	if ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	if ((sg_sk_userlocks(sk) & SOCK_RCVBUF_LOCK) &&
 	    (l->clamp > l->full_space || l->clamp == 0))
 		l->clamp = l->full_space;
 	if (l->clamp == 0)

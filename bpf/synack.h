@@ -13,15 +13,8 @@
 #include "csum.h"
 #include "cookie_bpf.h"
 #include "listener.h"
+#include "kcompat.h"
 
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
-static __always_inline __u32 sg_xdp_dev_mtu(struct xdp_md *ctx)
-{
-	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
-
-	return xdp->rxq->dev->mtu;
-}
 
 struct sg_synack {
 	__u32 cookie;		/* our ISN */
@@ -84,9 +77,8 @@ __noinline int sg_synack_plan(struct xdp_md *ctx, const struct sg_syn_in *in,
 	isn = in->isn;
 
 	/* our MSS: device MTU minus headers (dst_metric_advmss), TCP_MAXSEG.
-	 * The MTU is read from the receiving device through the kernel's
-	 * xdp_buff (the cast is inlined by the verifier), cheaper than the
-	 * bpf_check_mtu() helper call. */
+	 * The MTU is the receiving device's (kcompat.h: no kfunc, so that the
+	 * object loads before 6.2). */
 	mtu = sg_xdp_dev_mtu(ctx);
 	if (mtu == 0)
 		mtu = 1500;
@@ -212,6 +204,11 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 
 	if (l3 > 22)	/* 14 + two VLAN tags; bounds l3 for the verifier */
 		return -1;
+	/* Verifier workaround (6.1): l3 lives across the helper call below, so
+	 * clang spills it; without the barrier it spills the copy from before
+	 * the bound check, and 6.1 does not carry a bound checked on another
+	 * register. Now the bounded value is what is spilled. */
+	asm volatile("" : "+r"(l3));
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	/* The verifier refuses 32-bit pointer math, and clang narrows the

@@ -20,6 +20,7 @@
 #include "verify.h"
 #include "ratelimit.h"
 #include "rst.h"
+#include "kcookie.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -98,6 +99,13 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_SYN_EXISTING);
 	}
+	/* kernels without the handoff kfunc: the kernel answers (kcookie.h) */
+	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
+		bpf_sk_release(sk);
+		if (sg_tracing_syn())
+			sg_note_syn(p, sc->in.sport, sc->in.dport);
+		return pass(SG_CNT_PASS_SYN_KERNEL);
+	}
 	if (sg_listener_read(sk, &sc->in.l)) {
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
@@ -175,6 +183,13 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 		return pass(SG_CNT_PASS_MALFORMED);
 	if (!sg_dst_is_local(ctx, p))
 		return pass(SG_CNT_PASS_NOT_LOCAL);
+	/* The 6.0-6.8 design: the cookie is the kernel's, and the kernel
+	 * builds the child itself (no metadata, no tc). */
+	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
+		if (!sg_kernel_cookie_ok(data, data_end, p))
+			return sg_ack_invalid(ctx, cfg, p, th);
+		return pass(SG_CNT_PASS_COOKIE_VALID);
+	}
 	/* A valid cookie ACK goes on to the kernel, which checks its
 	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
 	 * we answer (RST) needs our checks, in sg_ack_invalid(). */

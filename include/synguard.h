@@ -28,6 +28,9 @@
  * which map") */
 #define SG_CFG_ACTIVE		(1U << 0)	/* configured by `protect` */
 #define SG_CFG_NO_XDP_META	(1U << 2)	/* protect --no-xdp-meta: tc validates */
+#define SG_CFG_KERNEL_COOKIES	(1U << 3)	/* the 6.0-6.8 design: the kernel answers SYNs,
+						 * XDP drops ACKs without a kernel cookie
+						 * (bpf/kcookie.h); no tc program */
 
 /* The handshake contract (cookie layout, clocks, windows) is in
  * include/handshake.h. Key slots of the key ring (map sg_keys). */
@@ -125,9 +128,12 @@ enum sg_counter {
 	SG_CNT_PASS_SYN_TX_ERROR,	/* could not build the SYN-ACK: kernel path */
 	SG_CNT_PASS_ACK_NO_SOCKET,	/* ACK, no socket at all: the kernel answers */
 	SG_CNT_PASS_ESTABLISHED,	/* established, time-wait or request socket */
-	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc */
+	SG_CNT_PASS_COOKIE_VALID,	/* valid cookie ACK, handed to tc (or, with
+					 * SG_CFG_KERNEL_COOKIES, to the kernel) */
 	SG_CNT_PASS_OTHER,		/* RST, SYN+ACK, other flags the rules allow */
 	SG_CNT_PASS_NOT_LOCAL,		/* SYN/ACK to an address this host does not own */
+	SG_CNT_PASS_SYN_KERNEL,		/* SYN to a listener, answered by the kernel
+					 * (SG_CFG_KERNEL_COOKIES) */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
@@ -167,6 +173,7 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_COOKIE_VALID]	= "ack_cookie_valid",
 	[SG_CNT_PASS_OTHER]		= "pass_other",
 	[SG_CNT_PASS_NOT_LOCAL]		= "pass_not_local",
+	[SG_CNT_PASS_SYN_KERNEL]	= "pass_syn_kernel",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",

@@ -8,6 +8,12 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make pkg-config
       iproute2 ethtool curl python3 netsniff-ng hping3 nftables tcpdump
       libmicrohttpd-dev prometheus libbpf-tools xdp-tools libxdp-dev util-linux
       go-md2man man-db jq)
+# `scripts/deps.sh --vm`: also what tests/vm/run.sh needs (qemu, busybox for
+# its initramfs, cpio/xz to build it). The kernels themselves are extracted
+# by tests/vm/run.sh, never installed.
+if [ "${1:-}" = "--vm" ]; then
+	PKGS+=(qemu-system-x86 busybox-static cpio xz-utils kmod)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

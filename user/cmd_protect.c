@@ -20,6 +20,7 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "escape.h"
+#include "features.h"
 #include "json.h"
 #include "keyfile.h"
 #include "keyring.h"
@@ -51,6 +52,8 @@ struct protect_opts {
 	int skew_s;		/* --max-clock-skew, -1: default */
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
 	__u32 rst_limit;	/* --rst-limit: RSTs per second per CPU, 0 = none */
+	enum sg_design design;	/* SG_DESIGN_NONE until resolved: --defense auto */
+	bool design_given;
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -99,7 +102,7 @@ static int sg_write_limits(int fd, const struct protect_opts *o)
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
 	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
-	       OPT_RST_LIMIT };
+	       OPT_RST_LIMIT, OPT_DEFENSE };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "max-clock-skew", required_argument, NULL, OPT_SKEW },
 		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		{ "rst-limit", required_argument, NULL, OPT_RST_LIMIT },
+		{ "defense", required_argument, NULL, OPT_DEFENSE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -187,6 +191,12 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 				return sg_fail(SG_EXIT_USAGE, "bad --rst-limit '%s': use 0..%u "
 					       "(RSTs per second per CPU; 0: never send RSTs)",
 					       optarg, SG_RST_LIMIT_MAX);
+			break;
+		case OPT_DEFENSE:
+			if (sg_design_parse(optarg, &o->design))
+				return sg_fail(SG_EXIT_USAGE, "bad defense '%s': use auto, handoff "
+					       "or kernel-cookies", optarg);
+			o->design_given = o->design != SG_DESIGN_NONE;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -331,6 +341,7 @@ struct report {
 	bool syncookies_enabled;
 	bool tc_repaired;
 	const char *synts_shared_with;	/* SYN-arrival map reused from, or NULL */
+	enum sg_design design;
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -354,6 +365,7 @@ static void print_report(const struct report *r)
 		jw_string_field(w, "ifname", r->ifname);
 		jw_int_field(w, "ifindex", r->ifindex);
 		jw_string_field(w, "mode", sg_mode_name(r->mode));
+		jw_string_field(w, "defense", sg_design_name(r->design));
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(r->ports, json_port, w);
@@ -385,6 +397,7 @@ static void print_report(const struct report *r)
 	printf("%s %s (ifindex %d)\n", r->action, sg_esc_text(r->ifname, esc, sizeof(esc)),
 	       r->ifindex);
 	printf("  mode:     %s\n", sg_mode_name(r->mode));
+	printf("  defense:  %s\n", sg_design_name(r->design));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->rst_limit)
@@ -397,8 +410,11 @@ static void print_report(const struct report *r)
 	else
 		printf("  key:      %s\n", r->key_source);
 	printf("  xdp prog: id %u (%s)\n", r->xdp_id, SG_XDP_PROG_NAME);
-	printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
-	       r->tc_repaired ? " - re-attached, it was missing" : "");
+	if (r->design == SG_DESIGN_KERNEL_COOKIES)
+		printf("  tc prog:  none (the kernel-cookies defense needs none)\n");
+	else
+		printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
+		       r->tc_repaired ? " - re-attached, it was missing" : "");
 	printf("  pin dir:  %s\n", r->pin_dir ? sg_esc_text(r->pin_dir, esc, sizeof(esc)) : "none");
 	if (r->synts_shared_with)
 		printf("  SYN-arrival map shared with %s\n", r->synts_shared_with);
@@ -462,7 +478,14 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	if (err)
 		return sg_fail(SG_EXIT_ERROR, "cannot read the configuration of %s: %s",
 			       o->ifname, strerror(-err));
-	if (!d->tc_id) {
+	r.design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
+							SG_DESIGN_HANDOFF;
+	if (o->design_given && o->design != r.design)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s is protected with the %s defense; switching to %s needs a "
+			       "re-attach. Run 'synguard unprotect %s' first", o->ifname,
+			       sg_design_name(r.design), sg_design_name(o->design), o->ifname);
+	if (!d->tc_id && r.design == SG_DESIGN_HANDOFF) {
 		err = repair_tc(d, &d->tc_id);
 		if (err)
 			return sg_fail(SG_EXIT_ERROR,
@@ -630,6 +653,8 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	cfg.ttl = (__u8)o->ttl;
 	cfg.mode = o->mode;
 	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_NO_XDP_META : 0);
+	if (o->design == SG_DESIGN_KERNEL_COOKIES)
+		cfg.flags |= SG_CFG_KERNEL_COOKIES;
 	if (key)
 		memcpy(newkey, key, sizeof(newkey));
 	else if ((err = sg_key_random(newkey)))
@@ -641,6 +666,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
+	/* without the handoff kfunc sg_tc cannot load (handoff.h) */
+	if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
+		err = bpf_program__set_autoload(skel->progs.sg_tc, false);
 	if (!err)
 		err = synguard__load(skel);
 	if (err) {
@@ -662,13 +690,16 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	}
 
 	/* tc first: once XDP answers SYNs, every valid cookie ACK must find
-	 * its handoff in place. */
-	err = sg_tc_attach(ifindex, bpf_program__fd(skel->progs.sg_tc), &u->hook_created);
-	if (err) {
-		synguard__destroy(skel);
-		return attach_fail(u, SG_EXIT_ERROR, "the tc handoff filter", err, o);
+	 * its handoff in place. (The kernel-cookies defense has no tc part.) */
+	if (o->design == SG_DESIGN_HANDOFF) {
+		err = sg_tc_attach(ifindex, bpf_program__fd(skel->progs.sg_tc),
+				   &u->hook_created);
+		if (err) {
+			synguard__destroy(skel);
+			return attach_fail(u, SG_EXIT_ERROR, "the tc handoff filter", err, o);
+		}
+		u->tc_attached = true;
 	}
-	u->tc_attached = true;
 	sg_test_point("protect:after-tc");
 
 	/* --force: a foreign program in our mode is replaced atomically; one in
@@ -710,15 +741,18 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	{
 		struct sg_pin pins[] = {
 			{ SG_PIN_XDP, xdp_fd },
-			{ SG_PIN_TC, bpf_program__fd(skel->progs.sg_tc) },
 			{ "sg_config", bpf_map__fd(skel->maps.sg_config) },
 			{ "sg_stats", bpf_map__fd(skel->maps.sg_stats) },
 			{ "sg_synts", bpf_map__fd(skel->maps.sg_synts) },
+			{ SG_PIN_TC, bpf_program__fd(skel->progs.sg_tc) },	/* last: optional */
 		};
+		size_t npins = sizeof(pins) / sizeof(pins[0]);
 		const char *what;
 
+		if (o->design != SG_DESIGN_HANDOFF)
+			npins--;	/* no sg_tc loaded */
 		u->pinned = true; /* partial pins are removed by rollback too */
-		err = sg_pins_create(u->pin_dir, pins, sizeof(pins) / sizeof(pins[0]), &what);
+		err = sg_pins_create(u->pin_dir, pins, npins, &what);
 		if (err) {
 			rollback(u);
 			synguard__destroy(skel);
@@ -741,7 +775,8 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);
-	r.tc_id = prog_id(skel->progs.sg_tc);
+	r.tc_id = o->design == SG_DESIGN_HANDOFF ? prog_id(skel->progs.sg_tc) : 0;
+	r.design = o->design;
 	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
 	r.syncookies_enabled = u->syncookies_changed;
 	r.synts_shared_with = share.map_id ? share.ifname : NULL;
@@ -780,6 +815,12 @@ int cmd_protect(int argc, char **argv)
 			       "namespace", o.ifname);
 	u.ifindex = ifindex;
 	err = sg_check_kernel_support();
+	if (err)
+		return err;
+	/* --defense auto (the default): the best this kernel supports */
+	if (!o.design_given)
+		o.design = sg_design_best();
+	err = sg_design_check(o.design);
 	if (err)
 		return err;
 	/* one change at a time: nothing below may read the state before this */

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 
 #include "attach.h"
 #include "commands.h"
@@ -16,6 +17,7 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "escape.h"
+#include "features.h"
 #include "json.h"
 #include "lock.h"
 #include "pins.h"
@@ -122,15 +124,25 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 	text_busy(ifindex);
 }
 
+/* Everything the interface's defense needs is attached: the handoff design
+ * needs its tc program, the kernel-cookies design has none. */
+static bool complete(const struct sg_defense *d, const struct sg_config *cfg)
+{
+	return d->tc_id != 0 || (cfg->flags & SG_CFG_KERNEL_COOKIES);
+}
+
 static void show(struct jw *w, const struct sg_defense *d)
 {
 	struct sg_config cfg;
 	char since[32], ports[1024], pin_dir[PATH_MAX];
 	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
+	enum sg_design design;
 	bool pinned;
 
 	if (sg_defense_read_config(d, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
+	design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
+							SG_DESIGN_HANDOFF;
 	iso_time(cfg.since_unix, since, sizeof(since));
 	if (sg_ports_format(cfg.ports, ports, sizeof(ports)) >= sizeof(ports))
 		strcpy(ports + sizeof(ports) - 5, "...");
@@ -141,19 +153,20 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_start_object(w);
 		jw_string_field(w, "ifname", d->ifname);
 		jw_int_field(w, "ifindex", d->ifindex);
-		json_state(w, d->ifindex, true, d->tc_id != 0);
+		json_state(w, d->ifindex, true, complete(d, &cfg));
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(cfg.ports, json_port, w);
 		jw_end_array(w);
 		jw_string_field(w, "mode", sg_mode_name(d->mode));
+		jw_string_field(w, "defense", sg_design_name(design));
 		jw_string_field(w, "since", since);
 		jw_uint_field(w, "since_unix", cfg.since_unix);
 		jw_uint_field(w, "updated_unix", cfg.updated_unix);
 		jw_uint_field(w, "ttl", cfg.ttl);
 		jw_uint_field(w, "xdp_prog_id", d->xdp_id);
 		jw_uint_field(w, "tc_prog_id", d->tc_id);
-		jw_bool_field(w, "healthy", d->tc_id != 0);
+		jw_bool_field(w, "healthy", complete(d, &cfg));
 		jw_name(w, "pin_dir");
 		if (pinned)
 			jw_string(w, pin_dir);
@@ -162,7 +175,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_end_object(w);
 		return;
 	}
-	if (d->tc_id)
+	if (complete(d, &cfg))
 		printf("%s (ifindex %d): protected since %s\n", sg_esc_text(d->ifname, esc, sizeof(esc)),
 		       d->ifindex, since);
 	else
@@ -171,9 +184,12 @@ static void show(struct jw *w, const struct sg_defense *d)
 		       sg_esc_text(d->ifname, esc, sizeof(esc)), d->ifindex, since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
+	printf("  defense:  %s\n", sg_design_name(design));
 	printf("  ttl:      %u\n", cfg.ttl);
 	printf("  xdp prog: id %u\n", d->xdp_id);
-	if (d->tc_id)
+	if (design == SG_DESIGN_KERNEL_COOKIES)
+		printf("  tc prog:  none (not needed by the kernel-cookies defense)\n");
+	else if (d->tc_id)
 		printf("  tc prog:  id %u\n", d->tc_id);
 	else
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
@@ -206,9 +222,44 @@ static int show_all(struct jw *w, struct sg_defense *list, int n)
 	return shown;
 }
 
+/* What this kernel supports (features.h) and the defense protect picks. */
+static void show_kernel(struct jw *w)
+{
+	struct sg_feature f[32];
+	struct utsname u;
+	int n = sg_features_probe(f, 32);
+
+	if (uname(&u))
+		strcpy(u.release, "unknown");
+	if (w) {
+		jw_name(w, "kernel");
+		jw_start_object(w);
+		jw_string_field(w, "release", u.release);
+		jw_string_field(w, "best_defense", sg_design_name(sg_design_best()));
+		jw_name(w, "features");
+		jw_start_array(w);
+		for (int i = 0; i < n; i++) {
+			jw_start_object(w);
+			jw_string_field(w, "name", f[i].name);
+			jw_bool_field(w, "ok", f[i].ok);
+			jw_string_field(w, "detail", f[i].detail);
+			jw_end_object(w);
+		}
+		jw_end_array(w);
+		jw_end_object(w);
+		return;
+	}
+	printf("kernel %s: protect picks the %s defense\n", u.release,
+	       sg_design_name(sg_design_best()));
+	for (int i = 0; i < n; i++)
+		printf("  %-26s %-3s %s\n", f[i].name, f[i].ok ? "yes" : "no", f[i].detail);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct sg_defense *list = NULL, one;
+	struct sg_config ocfg;
+	bool complete_ok = false;
 	const char *ifname;
 	struct jw *w = NULL;
 	int n, err;
@@ -261,6 +312,9 @@ int cmd_status(int argc, char **argv)
 				       strerror(-err));
 		list = &one;
 		n = 1;
+		if (sg_defense_read_config(&one, &ocfg))
+			memset(&ocfg, 0, sizeof(ocfg));
+		complete_ok = complete(&one, &ocfg);
 	} else {
 		n = sg_defense_list(&list);
 		if (n < 0)
@@ -277,8 +331,11 @@ int cmd_status(int argc, char **argv)
 		show(w, &one);
 	else if (show_all(w, list, n) == 0 && !w)
 		printf("no interface is protected in this network namespace\n");
-	if (w) {
+	if (w)
 		jw_end_array(w);
+	if (!ifname)
+		show_kernel(w);
+	if (w) {
 		jw_end_object(w);
 		jw_free(w);
 	}
@@ -287,7 +344,7 @@ int cmd_status(int argc, char **argv)
 	else
 		sg_defense_free_list(list, n);
 	/* a half state is not protected: `status IFACE || protect ...` repairs */
-	if (ifname && !one.tc_id)
+	if (ifname && !complete_ok)
 		return SG_EXIT_NOT_PROTECTED;
 	return SG_EXIT_OK;
 }

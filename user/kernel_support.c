@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* kernel_support.c - probe BTF, helpers and the kfunc; see kernel_support.h. */
+/* kernel_support.c - probe BTF and the XDP helpers; see kernel_support.h. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,9 +17,9 @@ int sg_check_kernel_support(void)
 		{ BPF_FUNC_xdp_adjust_meta, "bpf_xdp_adjust_meta" },
 		{ BPF_FUNC_xdp_adjust_tail, "bpf_xdp_adjust_tail" },
 		{ BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns" },
+		{ BPF_FUNC_check_mtu, "bpf_check_mtu" },
 	};
 	struct btf *vmlinux;
-	int id;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return sg_fail(SG_EXIT_UNSUPPORTED,
@@ -41,11 +41,8 @@ int sg_check_kernel_support(void)
 	if (!vmlinux)
 		return sg_fail(SG_EXIT_UNSUPPORTED, "cannot load the kernel's BTF: %s",
 			       strerror(errno));
-	id = btf__find_by_name_kind(vmlinux, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC);
 	btf__free(vmlinux);
-	if (id < 0)
-		return sg_fail(SG_EXIT_UNSUPPORTED,
-			       "kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.10 or later "
-			       "is needed to hand cookie ACKs to the listener)");
+	/* The kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+) is needed only by the
+	 * handoff defense: sg_design_check() (features.c) checks it. */
 	return 0;
 }

@@ -4,7 +4,7 @@
 #define SG_KERNEL_SUPPORT_H
 
 /* 0, or SG_EXIT_UNSUPPORTED after a message naming what is missing
- * (BTF, an XDP helper, the bpf_sk_assign_tcp_reqsk kfunc). */
+ * (BTF, an XDP helper). The defense's own needs: sg_design_check(). */
 int sg_check_kernel_support(void);
 
 #endif

@@ -24,6 +24,7 @@ static const char *const counter_help[SG_CNT_MAX] = {
 	[SG_CNT_PASS_ESTABLISHED]	= "Packets of established, time-wait or request sockets, passed untouched.",
 	[SG_CNT_PASS_COOKIE_VALID]	= "ACKs with a valid SYN cookie, handed to the listener.",
 	[SG_CNT_PASS_OTHER]		= "Other TCP packets to protected ports passed (RST, SYN+ACK, ...).",
+	[SG_CNT_PASS_SYN_KERNEL]	= "SYNs to a listener passed for the kernel to answer (kernel-cookies defense).",
 	[SG_CNT_TX_SYNACK]		= "SYNs answered with a SYN-cookie SYN-ACK from XDP (XDP_TX).",
 	[SG_CNT_PASS_NOT_LOCAL]		= "SYNs/ACKs to an address this host does not own (bridged or routed), passed untouched.",
 	[SG_CNT_TX_RST]			= "ACKs to a listener with a bad or expired cookie, answered with RST (XDP_TX).",

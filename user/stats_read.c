@@ -40,7 +40,8 @@ void sg_stats_totals(const struct sg_counters *c, struct sg_totals *t)
 	memset(t, 0, sizeof(*t));
 	t->synack_sent = c->cnt[SG_CNT_TX_SYNACK];
 	t->syn = c->cnt[SG_CNT_TX_SYNACK] + c->cnt[SG_CNT_PASS_SYN_NO_LISTENER] +
-		 c->cnt[SG_CNT_PASS_SYN_EXISTING] + c->cnt[SG_CNT_PASS_SYN_TX_ERROR];
+		 c->cnt[SG_CNT_PASS_SYN_EXISTING] + c->cnt[SG_CNT_PASS_SYN_TX_ERROR] +
+		 c->cnt[SG_CNT_PASS_SYN_KERNEL];
 	t->ack_cookie_valid = c->cnt[SG_CNT_PASS_COOKIE_VALID];
 	t->ack_cookie_invalid = c->cnt[SG_CNT_DROP_COOKIE_INVALID];
 	t->established_pass = c->cnt[SG_CNT_PASS_ESTABLISHED];

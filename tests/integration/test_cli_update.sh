@@ -7,9 +7,11 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 . "$SG_TOP/tests/lib/cli.sh"
+. "$SG_TOP/tests/lib/defense.sh"
 
 T=cli_update
 sg_require_root $T
+sg_def_require_handoff $T	# its checks are about the tc handoff
 [ -x "$SG_BIN" ] || { sg_skip $T "$SG_BIN not built (run make)"; exit 0; }
 sg_mount_fs
 sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }

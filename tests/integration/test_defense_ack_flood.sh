@@ -23,6 +23,7 @@ T=defense_ack_flood
 N=${SG_FLOOD_COUNT:-100000}
 sg_require_root $T
 sg_def_require $T
+sg_def_require_handoff $T
 sg_mount_fs
 sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
 PORT=8082

@@ -17,6 +17,7 @@ set -uo pipefail
 T=defense_modes
 sg_require_root $T
 sg_def_require $T
+sg_def_require_handoff $T
 sg_mount_fs
 sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
 PORT=8083

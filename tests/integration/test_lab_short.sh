@@ -19,6 +19,7 @@ set -uo pipefail
 T=lab_short
 sg_require_root $T
 lab_require $T
+sg_def_require_handoff $T
 OUT=$(mktemp -d /tmp/sg-labshort.XXXXXX)
 sg_on_exit "rm -rf $OUT"
 # A rate well within what either defense absorbs on a busy 2-core VM: the

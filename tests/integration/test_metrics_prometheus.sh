@@ -13,6 +13,7 @@ set -uo pipefail
 T=metrics_prom
 sg_require_root $T
 sg_def_require $T
+sg_def_require_handoff $T
 for b in prometheus promtool curl; do
 	command -v $b >/dev/null || { sg_skip $T "$b not installed (scripts/deps.sh installs it)"; exit 0; }
 done

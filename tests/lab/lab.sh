@@ -122,7 +122,9 @@ lab_setup() {
 # lab_protect / lab_unprotect: synguard on the server veth (defense.sh
 # registers the unprotect for exit).
 lab_protect() {
-	SG_DEF_LOG=$LAB_OUT/protect.log sg_def_protect "$LAB_PORT" || return 1
+	# LAB_PROTECT_ARGS: e.g. "--defense kernel-cookies" (bench on other kernels)
+	# shellcheck disable=SC2086
+	SG_DEF_LOG=$LAB_OUT/protect.log sg_def_protect "$LAB_PORT" ${LAB_PROTECT_ARGS:-} || return 1
 	LAB_PROTECTED=1
 }
 lab_unprotect() {
@@ -222,7 +224,9 @@ lab_phase_json() {
 		| ($per[$gencpu]) as $g
 		| ($g.user + $g.system) as $gen
 		| (if $flood == "syn" then
-			(if $mode == "synguard" then sd("synack_sent") else kd("TcpExtSyncookiesSent") end)
+			# synguard with --defense kernel-cookies: the kernel answers
+			(if $mode == "synguard" then sd("synack_sent") + kd("TcpExtSyncookiesSent")
+			 else kd("TcpExtSyncookiesSent") end)
 		   else
 			(if $mode == "synguard" then sd("ack_cookie_invalid") + sd("rst_sent") + sd("drop_rst_capped") else kd("TcpExtSyncookiesFailed") end)
 		   end) as $ans

@@ -18,6 +18,17 @@ sg_def_require() {
 	command -v jq >/dev/null || { sg_skip "$1" "jq not installed"; exit 0; }
 }
 
+# sg_def_require_handoff NAME: skip the whole test (with the reason) where
+# protect cannot pick the handoff defense: its checks (XDP SYN-ACKs, tc
+# handoffs) do not apply there; test_defense_kcookie covers such kernels.
+sg_def_require_handoff() {
+	local best
+	best=$("$SG_BIN" status -j 2>/dev/null | jq -r '.kernel.best_defense // empty')
+	[ "$best" = kernel-cookies ] || return 0
+	sg_skip "$1" "kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+): protect picks the kernel-cookies defense here, see test_defense_kcookie"
+	exit 0
+}
+
 # sg_def_protect PORTS [ARGS...]: protect the server veth (native XDP unless
 # ARGS say otherwise), from the server netns with the host's bpffs, and make
 # sure the EXIT trap unprotects it before the namespaces go away (else pins

@@ -19,6 +19,16 @@ sg_check() {
 	if out=$("$@" 2>&1); then sg_pass "$name"; else sg_fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
 }
 
+# sg_timing_sensitive NAME: for checks that compare latencies or rates.
+# Returns 0 where they can run; on a slow guest (SG_SLOW_GUEST=1, set by
+# tests/vm/run.sh for a TCG guest) prints SKIP NAME with the reason and
+# returns 1. Use: `if sg_timing_sensitive NAME; then ...check...; fi`
+sg_timing_sensitive() {
+	[ "${SG_SLOW_GUEST:-0}" = 1 ] || return 0
+	sg_skip "$1" "timing-sensitive, skipped on a slow guest (SG_SLOW_GUEST=1: ${SG_VM_KERNEL:-a VM} under qemu TCG)"
+	return 1
+}
+
 sg_on_exit() { _sg_cleanups+=("$*"); }
 _sg_run_cleanups() {
 	local i

@@ -21,6 +21,7 @@
 
 #include "handshake.h"
 #include "keyring.h"
+#include "features.h"
 #include "synguard.skel.h"
 #include "testlib.h"
 #include "xdp_env.h"
@@ -289,11 +290,19 @@ int xenv_open(struct xdp_env *e)
 			return err;
 		}
 	} else {
-		e->skel = synguard__open_and_load();
-		if (!e->skel) {
-			err = -errno;
+		e->skel = synguard__open();
+		err = e->skel ? 0 : -errno;
+		/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can */
+		if (!err && !sg_feature_ok("kfunc_sk_assign_tcp_reqsk"))
+			err = bpf_program__set_autoload(e->skel->progs.sg_tc, false);
+		if (!err)
+			err = synguard__load(e->skel);
+		if (err) {
 			fprintf(stderr, "cannot load the synguard skeleton: %s\n", strerror(-err));
-			return err ? err : -EINVAL;
+			if (e->skel)
+				synguard__destroy(e->skel);
+			e->skel = NULL;
+			return err;
 		}
 		e->prog_fd = bpf_program__fd(e->skel->progs.sg_xdp);
 		e->cfg_fd = bpf_map__fd(e->skel->maps.sg_config);
