@@ -22,7 +22,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-address-of-packed-member -Wno-unused-function $(INCLUDES)
 CFLAGS   ?= -g -O2
 CFLAGS   += $(WARN) -Iinclude -I$(OUT) -Iuser -D_GNU_SOURCE
-LDLIBS   += -lbpf -lelf -lz
+LDLIBS   += -lxdp -lbpf -lelf -lz
 SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

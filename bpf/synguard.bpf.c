@@ -16,6 +16,7 @@
 #include "synack.h"
 #include "ack.h"
 #include "handoff.h"
+#include "run_config.h"
 
 static __always_inline int pass(enum sg_counter c)
 {

@@ -13,8 +13,11 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
+#include "attach_plan.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
@@ -41,6 +44,8 @@ struct protect_opts {
 	bool force;
 	bool enable_syncookies;
 	bool no_xdp_meta;
+	enum sg_attach attach;	/* --attach */
+	unsigned int prio;	/* --prio: libxdp run priority */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -51,6 +56,8 @@ struct undo {
 	bool tc_attached;
 	bool hook_created;
 	bool xdp_attached;
+	bool lx_attached;	/* through libxdp: detach by prog id */
+	__u32 lx_prog_id;
 	enum sg_mode mode;
 	int xdp_fd;
 	bool pinned;
@@ -59,7 +66,7 @@ struct undo {
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
-	enum { OPT_SYNCOOKIES = 256, OPT_NO_META };
+	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_ATTACH, OPT_PRIO };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -68,6 +75,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "enable-syncookies", no_argument, NULL, OPT_SYNCOOKIES },
 		{ "no-xdp-meta", no_argument, NULL, OPT_NO_META },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -80,6 +89,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
+	o->prio = SG_XDP_RUN_PRIO;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -110,6 +120,18 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_NO_META:
 			o->no_xdp_meta = true;
+			break;
+		case OPT_ATTACH:
+			if (sg_attach_parse(optarg, &o->attach))
+				return sg_fail(SG_EXIT_USAGE, "bad --attach '%s': use auto, libxdp "
+					       "or netlink", optarg);
+			break;
+		case OPT_PRIO:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 1000)
+				return sg_fail(SG_EXIT_USAGE, "bad --prio '%s': use 1..1000", optarg);
+			o->prio = (unsigned int)v;
 			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
@@ -161,6 +183,8 @@ static void rollback(struct undo *u)
 {
 	if (u->pinned)
 		sg_pins_remove(u->pin_dir);
+	if (u->lx_attached)
+		sg_lx_detach(u->ifindex, u->lx_prog_id);
 	if (u->xdp_attached)
 		sg_xdp_detach(u->ifindex, u->mode, u->xdp_fd);
 	if (u->tc_attached) {
@@ -172,6 +196,7 @@ static void rollback(struct undo *u)
 		sg_sysctl_write(SYNCOOKIES, u->syncookies_old);
 	/* everything is undone: a second call does nothing */
 	u->pinned = u->xdp_attached = u->tc_attached = u->syncookies_changed = false;
+	u->lx_attached = false;
 }
 
 static void fill_clock_fields(struct sg_config *cfg)
@@ -199,6 +224,8 @@ struct report {
 	bool syncookies_enabled;
 	bool tc_repaired;
 	const char *synts_shared_with;	/* SYN-arrival map reused from, or NULL */
+	const struct sg_plan *plan;	/* fresh protection: mode/attach and why */
+	unsigned int prio;
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -243,12 +270,28 @@ static void print_report(const struct report *r)
 			jw_string(w, r->synts_shared_with);
 		else
 			jw_null(w);
+		if (r->plan) {
+			jw_string_field(w, "mode_reason", r->plan->mode_why);
+			jw_string_field(w, "attach", sg_attach_name(r->plan->method));
+			jw_string_field(w, "attach_reason", r->plan->method_why);
+			if (r->plan->method == SG_ATTACH_LIBXDP)
+				jw_uint_field(w, "run_prio", r->prio);
+		}
 		jw_end_object(w);
 		jw_free(w);
 		return;
 	}
 	printf("%s %s (ifindex %d)\n", r->action, r->ifname, r->ifindex);
-	printf("  mode:     %s\n", sg_mode_name(r->mode));
+	if (r->plan) {
+		printf("  mode:     %s (%s)\n", sg_mode_name(r->mode), r->plan->mode_why);
+		if (r->plan->method == SG_ATTACH_LIBXDP)
+			printf("  attach:   libxdp dispatcher, run priority %u, next program on "
+			       "XDP_PASS (%s)\n", r->prio, r->plan->method_why);
+		else
+			printf("  attach:   netlink (%s)\n", r->plan->method_why);
+	} else {
+		printf("  mode:     %s\n", sg_mode_name(r->mode));
+	}
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->key_file)
@@ -422,8 +465,37 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
 	return err;
 }
 
+/* Through libxdp the dispatcher loads the object itself, so XDP is live
+ * before we can write sg_config: it starts inactive (an all-zero config
+ * passes everything) and becomes active once tc is in place. A native attach
+ * that the driver refuses is retried in generic mode unless -m was given. */
+static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, int ifindex,
+			 struct sg_plan *plan, struct undo *u)
+{
+	int err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	char msg[128];
+
+	if (err == -EOPNOTSUPP && plan->mode == SG_MODE_NATIVE && !o->mode_given) {
+		plan->mode = SG_MODE_SKB;
+		snprintf(plan->mode_why, sizeof(plan->mode_why),
+			 "the driver of %s has no native XDP", o->ifname);
+		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	}
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		rollback(u);
+		return sg_fail(err == -EEXIST || err == -EBUSY ? SG_EXIT_CONFLICT : SG_EXIT_ERROR,
+			       "cannot attach XDP to %s through libxdp: %s (nothing was changed; "
+			       "--attach netlink attaches without libxdp)", o->ifname, msg);
+	}
+	u->lx_attached = true;
+	u->lx_prog_id = prog_id(skel->progs.sg_xdp);
+	u->mode = plan->mode;
+	return 0;
+}
+
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
-static int protect_new(const struct protect_opts *o, int ifindex, const struct sg_defense *d,
+static int protect_new(const struct protect_opts *o_arg, int ifindex, const struct sg_defense *d,
 		       const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "protected" };
@@ -434,6 +506,22 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	__u32 zero = 0, tc_id;
 	char name[16];
 	int err, xdp_fd;
+	struct protect_opts oc = *o_arg;
+	const struct protect_opts *o = &oc;
+	struct sg_plan plan;
+
+	err = sg_attach_plan(ifindex, o->ifname, o->mode, o->mode_given, o->attach, d, &plan);
+	if (err)
+		return err;
+	if (plan.method == SG_ATTACH_NETLINK && d->foreign_id && !o->force)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s already has an XDP program: '%s' (id %u, %s mode), and synguard "
+			       "cannot join it through libxdp: %s. Use --force to replace it",
+			       o->ifname, d->foreign_name, d->foreign_id,
+			       sg_mode_name(d->foreign_mode), plan.method_why);
+	oc.mode = plan.mode;
+	if (plan.warning[0])
+		sg_warn("%s", plan.warning);
 
 	/* Someone else's filter at our exact tc handle/prio is a conflict too */
 	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
@@ -471,8 +559,17 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
-	if (!err)
+	if (!err && plan.method == SG_ATTACH_LIBXDP) {
+		err = attach_libxdp(o, skel, ifindex, &plan, u);
+		if (err) {
+			synguard__destroy(skel);
+			return err;
+		}
+		oc.mode = plan.mode;
+		cfg.mode = plan.mode;
+	} else if (!err) {
 		err = synguard__load(skel);
+	}
 	if (err) {
 		synguard__destroy(skel);
 		rollback(u);
@@ -498,6 +595,18 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	}
 	u->tc_attached = true;
 
+	if (plan.method == SG_ATTACH_LIBXDP) {
+		/* XDP is in the dispatcher already: now it may answer SYNs */
+		xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+			err = -errno;
+			rollback(u);
+			synguard__destroy(skel);
+			return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s",
+				       strerror(-err));
+		}
+		goto pin;
+	}
 	/* --force: a foreign program in our mode is replaced atomically; one in
 	 * the other mode must go first (the kernel allows only one mode). */
 	if (d->foreign_id) {
@@ -511,6 +620,17 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	}
 	xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
 	err = sg_xdp_attach(ifindex, xdp_fd, o->mode, replace);
+	if (err == -EOPNOTSUPP && o->mode == SG_MODE_NATIVE && !o->mode_given) {
+		/* auto: the driver has no native XDP, generic works anywhere */
+		oc.mode = plan.mode = SG_MODE_SKB;
+		snprintf(plan.mode_why, sizeof(plan.mode_why),
+			 "the driver of %s has no native XDP", o->ifname);
+		cfg.mode = SG_MODE_SKB;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg,
+					  BPF_ANY) ? -errno : 0;
+		if (!err)
+			err = sg_xdp_attach(ifindex, xdp_fd, o->mode, replace);
+	}
 	if (err) {
 		synguard__destroy(skel);
 		if (err == -EBUSY || err == -EEXIST)
@@ -522,6 +642,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	u->mode = o->mode;
 	u->xdp_fd = xdp_fd;
 
+pin:
 	{
 		struct sg_pin pins[] = {
 			{ SG_PIN_XDP, xdp_fd },
@@ -559,7 +680,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
 	r.syncookies_enabled = u->syncookies_changed;
 	r.synts_shared_with = share.map_id ? share.ifname : NULL;
-	if (d->foreign_id)
+	r.plan = &plan;
+	r.prio = o->prio;
+	if (d->foreign_id && plan.method == SG_ATTACH_NETLINK)
 		sg_warn("replaced XDP program '%s' (id %u) on %s", d->foreign_name, d->foreign_id,
 			o->ifname);
 	print_report(&r);
@@ -601,7 +724,7 @@ int cmd_protect(int argc, char **argv)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
 			       "incompatible build; run 'synguard unprotect %s' first",
 			       o.ifname, o.ifname);
-	if (err == -EEXIST && !o.force)
+	if (err == -EEXIST && !o.force && !d.foreign_dispatcher)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "
 			       "to replace it", o.ifname, d.foreign_name, d.foreign_id,
