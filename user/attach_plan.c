@@ -87,9 +87,11 @@ int sg_attach_plan(int ifindex, const char *ifname, enum sg_mode mode, bool mode
 				       "--attach libxdp: %s has XDP program '%s' (id %u) attached "
 				       "without a libxdp dispatcher; it cannot share the interface",
 				       ifname, d->foreign_name, d->foreign_id);
+		err = sg_lx_probe_freplace();
 		snprintf(pl->method_why, sizeof(pl->method_why),
-			 "'%s' (id %u) is attached without a libxdp dispatcher", d->foreign_name,
-			 d->foreign_id);
+			 "'%s' (id %u) is attached without a libxdp dispatcher%s%s%s", d->foreign_name,
+			 d->foreign_id, err ? " (and this kernel refuses freplace programs: " : "",
+			 err ? strerror(-err) : "", err ? "; libxdp cannot build one)" : "");
 		return 0;
 	}
 	err = sg_lx_probe_freplace();

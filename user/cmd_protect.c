@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "attach_libxdp.h"
 #include "attach_plan.h"
+#include "attach_child.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
@@ -522,6 +523,11 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	oc.mode = plan.mode;
 	if (plan.warning[0])
 		sg_warn("%s", plan.warning);
+	if (plan.method == SG_ATTACH_LIBXDP) {
+		err = sg_protect_detach_child();
+		if (err >= 0)
+			return err; /* the parent: the child's exit code */
+	}
 
 	/* Someone else's filter at our exact tc handle/prio is a conflict too */
 	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
@@ -724,7 +730,7 @@ int cmd_protect(int argc, char **argv)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
 			       "incompatible build; run 'synguard unprotect %s' first",
 			       o.ifname, o.ifname);
-	if (err == -EEXIST && !o.force && !d.foreign_dispatcher)
+	if (err == -EEXIST && !o.force && !d.foreign_dispatcher && o.attach == SG_ATTACH_NETLINK)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "
 			       "to replace it", o.ifname, d.foreign_name, d.foreign_id,
