@@ -470,8 +470,18 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
  * before we can write sg_config: it starts inactive (an all-zero config
  * passes everything) and becomes active once tc is in place. A native attach
  * that the driver refuses is retried in generic mode unless -m was given. */
+#define SG_LX_FALLBACK 1000	/* attach_libxdp: use netlink instead */
+
+/* Why a libxdp attach that failed to load (-EINVAL: the verifier refused
+ * sg_xdp as an extension of the dispatcher) most likely failed. */
+#define SG_LX_EINVAL_WHY "the kernel refuses synguard as an extension of this libxdp's " \
+	"dispatcher: since Linux 6.13 (and 6.12.y) a program that changes packet data, as " \
+	"synguard does (bpf_xdp_adjust_meta/_tail), may only replace a dispatcher slot that " \
+	"does too, and libxdp releases before xdp-tools PR #509 (May 2025), such as " \
+	"Debian's 1.3.1, lack that (run with -v for the verifier's words)"
+
 static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, int ifindex,
-			 struct sg_plan *plan, struct undo *u)
+			 struct sg_plan *plan, struct undo *u, const struct sg_defense *d)
 {
 	int err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
 	char msg[128];
@@ -481,6 +491,18 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 		snprintf(plan->mode_why, sizeof(plan->mode_why),
 			 "the driver of %s has no native XDP", o->ifname);
 		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	}
+	if (err == -EINVAL && o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
+		/* alone on the interface anyway: netlink does the same job */
+		snprintf(plan->method_why, sizeof(plan->method_why), "%s", SG_LX_EINVAL_WHY);
+		return SG_LX_FALLBACK;
+	}
+	if (err == -EINVAL) {
+		rollback(u);
+		return sg_fail(d->foreign_id ? SG_EXIT_CONFLICT : SG_EXIT_UNSUPPORTED,
+			       "cannot attach XDP to %s through libxdp: %s%s", o->ifname,
+			       SG_LX_EINVAL_WHY, d->foreign_id ? "; the programs cannot share the "
+			       "interface here, 'synguard protect --force' replaces the dispatcher" : "");
 	}
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
@@ -566,13 +588,24 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
 	if (!err && plan.method == SG_ATTACH_LIBXDP) {
-		err = attach_libxdp(o, skel, ifindex, &plan, u);
-		if (err) {
+		err = attach_libxdp(o, skel, ifindex, &plan, u, d);
+		if (err == SG_LX_FALLBACK) {
+			/* libxdp changed the object (extension type, target):
+			 * start over with a fresh one for netlink */
+			synguard__destroy(skel);
+			memset(&share, 0, sizeof(share));
+			plan.method = SG_ATTACH_NETLINK;
+			skel = synguard__open();
+			err = skel ? share_synts(skel, &share) : -errno;
+			if (!err)
+				err = synguard__load(skel);
+		} else if (err) {
 			synguard__destroy(skel);
 			return err;
+		} else {
+			oc.mode = plan.mode;
+			cfg.mode = plan.mode;
 		}
-		oc.mode = plan.mode;
-		cfg.mode = plan.mode;
 	} else if (!err) {
 		err = synguard__load(skel);
 	}

@@ -104,6 +104,28 @@ check_round() {
 # --- order 1: xdp-filter first, then synguard
 protect; rc=$?
 cat "$OUT/protect.json" "$OUT/protect.err"
+if [ $rc -ne 0 ] && grep -q "changes packet data" "$OUT/protect.err"; then
+	# Linux 6.13+ (and 6.12.y) refuse an extension that changes packet data
+	# in a dispatcher slot that does not; libxdp before xdp-tools PR #509
+	# (Debian's 1.3.1) builds such dispatchers. protect must say so, change
+	# nothing, and alone on an interface fall back to netlink.
+	d4=$(connect_from $DENY4 $ADDR_S4); a4=$(connect_from $ADDR_C4 $ADDR_S4)
+	if [ $rc -eq 6 ] && loader_has xdpfilt && ! loader_has sg_xdp && [ "$d4" != ok ] && [ "$a4" = ok ]; then
+		sg_pass ${T}_old_dispatcher_refused_nothing_changed
+	else
+		sg_fail ${T}_old_dispatcher_refused_nothing_changed "rc=$rc denied=$d4 allowed=$a4"
+	fi
+	sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
+	protect; rc=$?
+	if [ $rc -eq 0 ] && jq -e '.attach == "netlink" and (.attach_reason | test("dispatcher"))' "$OUT/protect.json" >/dev/null; then
+		sg_pass ${T}_alone_falls_back_to_netlink
+	else
+		sg_fail ${T}_alone_falls_back_to_netlink "rc=$rc $(jq -c '{attach, attach_reason}' "$OUT/protect.json" 2>/dev/null) $(cat "$OUT/protect.err")"
+	fi
+	sg_s "$SG_BIN" unprotect $IF_S >/dev/null 2>&1
+	sg_skip ${T}_coexistence "this libxdp's dispatcher cannot hold synguard on this kernel ($(uname -r)): it changes packet data, the dispatcher's slots do not"
+	exit 0
+fi
 if [ $rc -eq 0 ] && jq -e '.attach == "libxdp"' "$OUT/protect.json" >/dev/null; then
 	sg_pass ${T}_protect_joins_dispatcher
 else
