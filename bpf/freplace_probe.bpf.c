@@ -31,4 +31,13 @@ int sg_probe_ext(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* The same, but changing packet data, as sg_xdp does: since Linux 6.13 (and
+ * 6.12.y) the verifier refuses it in place of a function that does not,
+ * which is what the slots of libxdp's older dispatchers are. */
+SEC("freplace/sg_probe_slot")
+int sg_probe_ext_pkt(struct xdp_md *ctx)
+{
+	return bpf_xdp_adjust_meta(ctx, 0) ? XDP_ABORTED : XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -63,43 +63,64 @@ static void lx_init(void)
 	}
 }
 
-int sg_lx_probe_freplace(void)
+/* Load sg_probe_xdp, then the extension `pkt ? sg_probe_ext_pkt :
+ * sg_probe_ext` in place of its sg_probe_slot, and attach it. */
+static int probe_ext(bool pkt)
 {
-	static int cached = 1;
 	struct freplace_probe *target = NULL, *ext = NULL;
+	struct bpf_program *p;
 	struct bpf_link *link = NULL;
 	int err;
 
-	if (cached <= 0)
-		return cached;
 	target = freplace_probe__open();
 	err = target ? 0 : -errno;
 	if (!err)
 		err = bpf_program__set_autoload(target->progs.sg_probe_ext, false);
+	if (!err)
+		err = bpf_program__set_autoload(target->progs.sg_probe_ext_pkt, false);
 	if (!err)
 		err = freplace_probe__load(target);
 	if (!err) {
 		ext = freplace_probe__open();
 		err = ext ? 0 : -errno;
 	}
+	p = ext ? (pkt ? ext->progs.sg_probe_ext_pkt : ext->progs.sg_probe_ext) : NULL;
 	if (!err)
 		err = bpf_program__set_autoload(ext->progs.sg_probe_xdp, false);
 	if (!err)
-		err = bpf_program__set_attach_target(ext->progs.sg_probe_ext,
-						     bpf_program__fd(target->progs.sg_probe_xdp),
+		err = bpf_program__set_autoload(pkt ? ext->progs.sg_probe_ext
+						    : ext->progs.sg_probe_ext_pkt, false);
+	if (!err)
+		err = bpf_program__set_attach_target(p, bpf_program__fd(target->progs.sg_probe_xdp),
 						     "sg_probe_slot");
 	if (!err)
 		err = freplace_probe__load(ext);
 	if (!err) {
-		link = bpf_program__attach_freplace(ext->progs.sg_probe_ext,
-						    bpf_program__fd(target->progs.sg_probe_xdp),
+		link = bpf_program__attach_freplace(p, bpf_program__fd(target->progs.sg_probe_xdp),
 						    "sg_probe_slot");
 		err = link ? 0 : -errno;
 	}
 	bpf_link__destroy(link);
 	freplace_probe__destroy(ext);
 	freplace_probe__destroy(target);
-	cached = err ? (err < 0 ? err : -EINVAL) : 0;
+	return err ? (err < 0 ? err : -EINVAL) : 0;
+}
+
+int sg_lx_probe_freplace(void)
+{
+	static int cached = 1;
+
+	if (cached > 0)
+		cached = probe_ext(false);
+	return cached;
+}
+
+int sg_lx_probe_pkt_ext(void)
+{
+	static int cached = 1;
+
+	if (cached > 0)
+		cached = sg_lx_probe_freplace() ?: probe_ext(true);
 	return cached;
 }
 

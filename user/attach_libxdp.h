@@ -37,6 +37,12 @@ const char *sg_attach_name(enum sg_attach a);
  * (-EPERM on kernels whose lockdown or LSM forbids it). Cached. */
 int sg_lx_probe_freplace(void);
 
+/* 0 if an extension that changes packet data (as sg_xdp does) may replace a
+ * function that does not, as the slots of libxdp's dispatchers before
+ * xdp-tools PR #509 (Debian's 1.3.1) are; -EINVAL where the verifier refuses
+ * that (Linux 6.13+, 6.12.y), other -errno as sg_lx_probe_freplace. */
+int sg_lx_probe_pkt_ext(void);
+
 /* Make libxdp pin where pins outlive this process: /sys/fs/bpf in pid 1's
  * mount namespace, reached through /proc/1/root/sys/fs/bpf when this one
  * has a private /sys (ip netns exec). Sets LIBXDP_BPFFS and copies the path

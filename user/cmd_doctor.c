@@ -107,7 +107,14 @@ static void check_freplace(void)
 {
 	int err = sg_lx_probe_freplace();
 
-	if (!err)
+	if (!err && sg_lx_probe_pkt_ext() == -EINVAL)
+		add("libxdp", ST_WARN, "a libxdp with the dispatcher fix of xdp-tools PR #509 "
+		    "(May 2025) is needed to share an interface with other XDP programs",
+		    "freplace works, but this kernel refuses an extension that changes packet "
+		    "data (synguard does) in a slot that does not, which older libxdp dispatchers "
+		    "(Debian's 1.3.1) have: protect attaches through netlink, alone, unless this "
+		    "libxdp's dispatcher has the fix");
+	else if (!err)
 		add("libxdp", ST_OK, NULL, "freplace programs work: protect attaches through "
 		    "libxdp's dispatcher and shares interfaces with other XDP programs");
 	else

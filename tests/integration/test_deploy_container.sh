@@ -6,7 +6,7 @@
 # A is protected by `synguard protect eth0` run inside pod A (ip netns exec,
 # as `docker exec` / `kubectl exec` would). Clients in pod B and in the host
 # namespace connect over IPv4 and IPv6: every handshake completes through a
-# cookie handoff with connect p99 under 10 ms, also during a spoofed SYN
+# cookie handoff with connect p99 under 10 ms (x20 in a slow TCG guest), also during a spoofed SYN
 # flood, and unprotect from inside the pod leaves no XDP program behind.
 # (Native XDP_TX on such a veth stalls: the peer runs no XDP program, so
 # veth_xdp_flush never kicks its NAPI; kernel-facts.md.)
@@ -23,6 +23,9 @@ sg_pods || { sg_fail $T "cannot build the container layout"; exit 1; }
 PORT=8090
 CONNS=${SG_POD_CONNS:-60}
 P99_US=10000
+# a TCG guest (tests/vm) runs kernel code 5-20x slower: the bound scales,
+# the stall it catches (seconds, or timeouts) does not
+if [ -n "${SG_SLOW_GUEST:-}" ]; then P99_US=$((P99_US * ${SG_SLOW_FACTOR:-20})); echo "slow guest: p99 bound $P99_US us"; fi
 OUT=$(mktemp -d /tmp/sg-pods.XXXXXX)
 sg_on_exit "rm -rf $OUT"
 LOOP=$SG_TOOLS/sg_connloop
@@ -83,9 +86,9 @@ check_clients() {
 	if [ "${ok:-0}" -eq "$CONNS" ]; then sg_pass ${T}_${tag}_all_connect; else
 		sg_fail ${T}_${tag}_all_connect "$(tail -n 1 "$OUT/$tag")"; fi
 	if [ "$p99" != none ] && awk -v p="$p99" -v m=$P99_US 'BEGIN { exit !(p < m) }'; then
-		sg_pass ${T}_${tag}_p99_under_10ms
+		sg_pass ${T}_${tag}_p99_bound
 	else
-		sg_fail ${T}_${tag}_p99_under_10ms "connect p99 ${p99} us (limit $P99_US us)"
+		sg_fail ${T}_${tag}_p99_bound "connect p99 ${p99} us (limit $P99_US us)"
 	fi
 	if [[ $ho =~ ^[0-9]+$ ]] && [ "$ho" -ge "$CONNS" ]; then sg_pass ${T}_${tag}_cookie_handoffs; else
 		sg_fail ${T}_${tag}_cookie_handoffs "handoff_ok grew by $ho for $CONNS connections"; fi
