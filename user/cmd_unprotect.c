@@ -112,7 +112,9 @@ int cmd_unprotect(int argc, char **argv)
 		int fd = d.xdp_fd;
 		struct sg_xdp_state st;
 
-		if (err == -EPROTO) { /* sg_defense_open closed it: find it again */
+		if (err == -EPROTO && d.dispatcher_id) {
+			err = 0; /* in a dispatcher: ours by id, libxdp removes it */
+		} else if (err == -EPROTO) { /* sg_defense_open closed it: find it again */
 			if (sg_xdp_query(ifindex, &st))
 				return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s", ifname);
 			id = st.drv_id ? st.drv_id : st.skb_id;
