@@ -61,6 +61,40 @@ except Exception as e:
 loader_has() { sg_s xdp-loader status $IF_S 2>&1 | grep -q "$1"; }
 stats() { sg_def_stats; }
 
+# kill9_check: kill -9 protect at random points of its attach, 8 times,
+# with xdp-filter loaded: no dispatcher stays pinned that is not the one
+# attached, and xdp-filter stays; unprotect afterwards removes synguard
+kill9_check() {
+	orphans() {
+		local cur d id
+		cur=$(ip -n "$NS_S" -j link show $IF_S | jq -r '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id // 0')
+		for d in /sys/fs/bpf/xdp/dispatch-$IFX-*; do
+			[ -e "$d" ] || continue
+			id=${d##*-}
+			[ "$id" = "$cur" ] || echo "$d"
+		done
+	}
+	sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
+	filter_load
+	bad=0
+	for i in $(seq 8); do
+		sg_s "$SG_BIN" protect $IF_S --ports $PORT >/dev/null 2>&1 &
+		p=$!
+		sleep "0.$((RANDOM % 30))"
+		kill -9 $p 2>/dev/null; wait $p 2>/dev/null
+		sleep 1.5 # the attach finishes in its child (user/attach_child.c)
+		o=$(orphans)
+		[ -z "$o" ] || { bad=1; echo "round $i: orphan: $o"; }
+		sg_s "$SG_BIN" unprotect $IF_S >/dev/null 2>&1
+	done
+	o=$(orphans)
+	if [ $bad -eq 0 ] && [ -z "$o" ] && loader_has xdpfilt && ! loader_has sg_xdp; then
+		sg_pass ${T}_kill9_no_orphan_dispatcher
+	else
+		sg_fail ${T}_kill9_no_orphan_dispatcher "orphans: $o $(sg_s xdp-loader status $IF_S 2>&1 | tr -s ' \n' ' ')"
+	fi
+}
+
 for a in $ADDR_S4 $ADDR_S6; do
 	nsenter --net=/run/netns/"$NS_S" "$LOOP" --server -a "$a" -p $PORT >"$OUT/srv-$a" 2>&1 &
 	sg_on_exit "kill $!"
@@ -77,6 +111,8 @@ if ! sg_s xdp-loader status $IF_S 2>&1 | grep -q xdp_dispatcher; then
 	else
 		sg_fail ${T}_no_dispatcher_refused_with_reason "rc=$rc: $(tr '\n' ' ' <"$OUT/protect.err")"
 	fi
+	kill9_check
+	sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
 	sg_skip ${T}_coexistence "libxdp runs xdp-filter without a dispatcher here: $(grep -o 'Compatibility check.*' "$OUT/xf.log" | head -n 1)this kernel refuses freplace programs"
 	exit 0
 fi
@@ -123,6 +159,8 @@ if [ $rc -ne 0 ] && grep -q "changes packet data" "$OUT/protect.err"; then
 		sg_fail ${T}_alone_falls_back_to_netlink "rc=$rc $(jq -c '{attach, attach_reason}' "$OUT/protect.json" 2>/dev/null) $(cat "$OUT/protect.err")"
 	fi
 	sg_s "$SG_BIN" unprotect $IF_S >/dev/null 2>&1
+	kill9_check
+	sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
 	sg_skip ${T}_coexistence "this libxdp's dispatcher cannot hold synguard on this kernel ($(uname -r)): it changes packet data, the dispatcher's slots do not"
 	exit 0
 fi
@@ -170,36 +208,7 @@ else
 	sg_fail ${T}_filter_unload_keeps_synguard "handoff_ok +$ho, $(tail -n 1 "$OUT/c4")"
 fi
 sg_s "$SG_BIN" unprotect $IF_S >/dev/null 2>&1
-
-# --- kill -9 during the attach: no orphan dispatcher
-orphans() {
-	local cur d id
-	cur=$(ip -n "$NS_S" -j link show $IF_S | jq -r '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id // 0')
-	for d in /sys/fs/bpf/xdp/dispatch-$IFX-*; do
-		[ -e "$d" ] || continue
-		id=${d##*-}
-		[ "$id" = "$cur" ] || echo "$d"
-	done
-}
-sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
-filter_load
-bad=0
-for i in $(seq 8); do
-	sg_s "$SG_BIN" protect $IF_S --ports $PORT >/dev/null 2>&1 &
-	p=$!
-	sleep "0.$((RANDOM % 30))"
-	kill -9 $p 2>/dev/null; wait $p 2>/dev/null
-	sleep 1.5 # the attach finishes in its child (user/attach_child.c)
-	o=$(orphans)
-	[ -z "$o" ] || { bad=1; echo "round $i: orphan: $o"; }
-	sg_s "$SG_BIN" unprotect $IF_S >/dev/null 2>&1
-done
-o=$(orphans)
-if [ $bad -eq 0 ] && [ -z "$o" ] && loader_has xdpfilt && ! loader_has sg_xdp; then
-	sg_pass ${T}_kill9_no_orphan_dispatcher
-else
-	sg_fail ${T}_kill9_no_orphan_dispatcher "orphans: $o $(sg_s xdp-loader status $IF_S 2>&1 | tr -s ' \n' ' ')"
-fi
+kill9_check
 sg_s xdp-filter unload $IF_S --all >/dev/null 2>&1
 if [ -z "$(ls -d /sys/fs/bpf/xdp/dispatch-$IFX-* 2>/dev/null)" ] && \
    [ "$(ip -n "$NS_S" -j link show $IF_S | jq -r '.[0].xdp // "none"')" = none ]; then
