@@ -24,7 +24,7 @@ int sg_protect_detach_child(void)
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN); /* a closed terminal must not stop it either */
-		return -1;
+		return SG_CHILD;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -12,9 +12,11 @@
 #ifndef SG_ATTACH_CHILD_H
 #define SG_ATTACH_CHILD_H
 
-/* In the child: returns -1 (go on). In the parent: waits and returns the
- * child's exit code. If fork fails, returns -1 too (go on unprotected
- * against signals, as before). */
+#define SG_CHILD	(-2)
+
+/* In the child: returns SG_CHILD (do the work, then _exit). In the parent:
+ * waits and returns the child's exit code. If fork fails, returns -1 (do
+ * the work here, unprotected against signals, as before). */
 int sg_protect_detach_child(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -47,6 +48,7 @@ struct protect_opts {
 	bool no_xdp_meta;
 	enum sg_attach attach;	/* --attach */
 	unsigned int prio;	/* --prio: libxdp run priority */
+	bool in_child;		/* protect_new runs in its attach child */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -545,10 +547,21 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	oc.mode = plan.mode;
 	if (plan.warning[0])
 		sg_warn("%s", plan.warning);
-	if (plan.method == SG_ATTACH_LIBXDP) {
+	if (plan.method == SG_ATTACH_LIBXDP && !o->in_child) {
 		err = sg_protect_detach_child();
 		if (err >= 0)
 			return err; /* the parent: the child's exit code */
+		if (err == SG_CHILD) {
+			/* the whole protection, then exit: the caller (apply
+			 * too) goes on in the parent only */
+			oc.in_child = true;
+			err = protect_new(&oc, ifindex, d, ports, key, u);
+			if (err)
+				rollback(u);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(err);
+		}
 	}
 
 	/* Someone else's filter at our exact tc handle/prio is a conflict too */
