@@ -5,7 +5,8 @@
 # queue that the sender's tx queue maps to), native mode:
 # - per-CPU counters (read with bpftool, independent of synguard) sum exactly
 #   to the SYNs sent, both CPUs and both rx queues carry traffic, and
-#   `synguard stats` reports the same sum;
+#   `synguard stats` reports the same sum and `stats --per-cpu` the same
+#   per-CPU values;
 # - real clients pinned to each CPU all connect through cookie handoffs;
 # - a cookie issued on one CPU validates on the other (sg_xcpu sends the SYN
 #   from one CPU and the ACK from the other), IPv4 and IPv6, both directions;
@@ -101,6 +102,12 @@ if [ "$dst" = $((N0 + N1)) ]; then sg_pass ${T}_stats_sum_exact; else
 	sg_fail ${T}_stats_sum_exact "synguard stats synack_sent +$dst, sent $((N0 + N1))"; fi
 if [ $((q01 - q00)) -gt 0 ] && [ $((q11 - q10)) -gt 0 ]; then sg_pass ${T}_both_rx_queues; else
 	sg_fail ${T}_both_rx_queues "rx queue 0 +$((q01 - q00)), rx queue 1 +$((q11 - q10))"; fi
+
+# synguard's own per-CPU view agrees with bpftool's
+mine=$(sg_in "$NS_S" "$SG_BIN" stats $IF_S --per-cpu -j | jq -r '[.interfaces[0].per_cpu[] | select(.cpu < 2) | .synack_sent] | join(" ")')
+if [ -n "$mine" ] && [ "$mine" = "$(percpu $I_SYNACK)" ]; then sg_pass ${T}_stats_per_cpu; else
+	sg_fail ${T}_stats_per_cpu "stats --per-cpu: '$mine', bpftool: '$(percpu $I_SYNACK)'"; fi
+sg_in "$NS_S" "$SG_BIN" stats $IF_S --per-cpu
 
 # 2. real clients pinned to each CPU, both families at once
 CONNS=40
