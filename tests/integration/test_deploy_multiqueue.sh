@@ -131,7 +131,7 @@ ho=$(sg_def_delta "$st0" "$st1" handoff_ok)
 vd0=$(dcpu "$v0" "$v1" 0) vd1=$(dcpu "$v0" "$v1" 1)
 echo "clients: $okall connected, handoff_ok +$ho, ack_cookie_valid per CPU +$vd0 +$vd1"
 if [ $okall -eq $((4 * CONNS)) ] && [ "$ho" -ge $((4 * CONNS)) ]; then sg_pass ${T}_clients_both_cpus; else
-	sg_fail ${T}_clients_both_cpus "$okall of $((4 * CONNS)) connected, handoff_ok +$ho"; fi
+	sg_fail ${T}_clients_both_cpus "$okall of $((4 * CONNS)) connected, handoff_ok +$ho: $(tail -q -n 2 "$OUT"/cli-* | tr '\n' ' ')"; fi
 if [ "$vd0" -gt 0 ] && [ "$vd1" -gt 0 ] && [ $((vd0 + vd1)) -eq "$(sg_def_delta "$st0" "$st1" ack_cookie_valid)" ]; then
 	sg_pass ${T}_cookies_validated_on_both_cpus
 else
