@@ -631,6 +631,9 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	/* a tracer is reading the shared map: record arrivals here too */
 	if (share.map_id && sg_synts_readers(share.map_id) > 0)
 		cfg.flags |= SG_CFG_TRACE_SYN;
+	/* in the dispatcher XDP runs already: inactive until tc is attached */
+	if (plan.method == SG_ATTACH_LIBXDP)
+		cfg.flags &= ~SG_CFG_ACTIVE;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 		err = -errno;
 		rollback(u);
@@ -650,6 +653,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	if (plan.method == SG_ATTACH_LIBXDP) {
 		/* XDP is in the dispatcher already: now it may answer SYNs */
 		xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
+		cfg.flags |= SG_CFG_ACTIVE;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 			err = -errno;
 			rollback(u);
