@@ -75,16 +75,33 @@ run_clients() {
 	nsenter --net=/run/netns/"$1" "$LOOP" --client -a "$2" -p $PORT -c 4 -n $((CONNS / 4)) \
 		--latency --timeout-ms 3000 >"$OUT/$3" 2>&1
 }
+# run_clients_retry NS ADDR TAG: as run_clients, and once more if the p99
+# missed the bound (one bounded retry against a loaded machine; the stall
+# this test is about fails both runs: seconds, or timeouts)
+run_clients_retry() {
+	run_clients "$@"
+	local p99=$(sg_p99 "$OUT/$3")
+	if [ "$p99" = none ] || ! awk -v p="$p99" -v m=$P99_US 'BEGIN { exit !(p < m) }'; then
+		echo "$3: p99 $p99 us over the bound, once more"
+		mv "$OUT/$3" "$OUT/$3.first"
+		run_clients "$@"
+	fi
+}
 # check_clients TAG BEFORE AFTER: all connected, p99 under the bound, and
 # each connection went through a cookie handoff
 check_clients() {
-	local tag=$1 ok p99 ho
+	local tag=$1 ok ok1 p99 ho
 	ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' "$OUT/$tag" | tail -n 1)
 	p99=$(sg_p99 "$OUT/$tag")
 	ho=$(delta "$2" "$3" handoff_ok)
 	echo "$tag: $(tail -n 1 "$OUT/$tag") p99_us=$p99 handoff_ok+$ho"
-	if [ "${ok:-0}" -eq "$CONNS" ]; then sg_pass ${T}_${tag}_all_connect; else
-		sg_fail ${T}_${tag}_all_connect "$(tail -n 1 "$OUT/$tag")"; fi
+	# a first run that was retried for its p99 must still have connected all
+	if [ -e "$OUT/$tag.first" ]; then
+		ok1=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' "$OUT/$tag.first" | tail -n 1)
+		[ "${ok1:-0}" -eq "$CONNS" ] || ok="${ok1:-0} (first run)"
+	fi
+	if [ "${ok:-0}" = "$CONNS" ]; then sg_pass ${T}_${tag}_all_connect; else
+		sg_fail ${T}_${tag}_all_connect "ok=$ok of $CONNS: $(tail -n 1 "$OUT/$tag")"; fi
 	if [ "$p99" != none ] && awk -v p="$p99" -v m=$P99_US 'BEGIN { exit !(p < m) }'; then
 		sg_pass ${T}_${tag}_p99_bound
 	else
@@ -99,7 +116,7 @@ for src in B H; do
 		ns_var=NS_$src; addr_var=ADDR_A$fam
 		tag=from_${src,,}_v$fam
 		before=$(stats_a)
-		run_clients "${!ns_var}" "${!addr_var}" $tag
+		run_clients_retry "${!ns_var}" "${!addr_var}" $tag
 		sleep 0.3
 		after=$(stats_a)
 		check_clients $tag "$before" "$after"
@@ -116,7 +133,7 @@ for fam in 4 6; do
 		--src "$src" --dst-mac "$AMAC" -d 3 >"$OUT/flood$fam" 2>&1 &
 	FPID=$!
 	sleep 0.5
-	run_clients "$NS_H" "$dst" flood_v$fam
+	run_clients_retry "$NS_H" "$dst" flood_v$fam
 	wait $FPID; rcf=$?
 	sleep 0.3
 	after=$(stats_a)
