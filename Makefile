@@ -23,7 +23,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 CFLAGS   ?= -g -O2
 # -iquote: user/features.h must not shadow glibc's <features.h>
 CFLAGS   += $(WARN) -Iinclude -I$(OUT) -iquote user -D_GNU_SOURCE
-LDLIBS   += -lbpf -lelf -lz
+LDLIBS   += -lxdp -lbpf -lelf -lz
 SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -21,6 +21,7 @@
 #include "ratelimit.h"
 #include "rst.h"
 #include "kcookie.h"
+#include "run_config.h"
 
 static __always_inline int pass(enum sg_counter c)
 {

@@ -19,6 +19,9 @@
 /* tc filter handle/priority used for our clsact ingress filter */
 #define SG_TC_HANDLE		0x5347		/* "SG" */
 #define SG_TC_PRIO		0x5347
+/* libxdp dispatcher run priority of sg_xdp (lower runs first; xdp-filter
+ * uses 10, libxdp's default is 50): bpf/run_config.h, protect --prio */
+#define SG_XDP_RUN_PRIO		20
 
 /* ---- configuration (map sg_config, ARRAY with one entry) ---- */
 #define SG_NPORTS		65536

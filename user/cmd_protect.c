@@ -11,10 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
+#include "attach_plan.h"
+#include "attach_child.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
@@ -54,6 +59,9 @@ struct protect_opts {
 	__u32 rst_limit;	/* --rst-limit: RSTs per second per CPU, 0 = none */
 	enum sg_design design;	/* SG_DESIGN_NONE until resolved: --defense auto */
 	bool design_given;
+	enum sg_attach attach;	/* --attach */
+	unsigned int prio;	/* --prio: libxdp run priority */
+	bool in_child;		/* protect_new runs in its attach child */
 };
 
 /* What this run changed, so that a failure can put everything back. */
@@ -64,6 +72,8 @@ struct undo {
 	bool tc_attached;
 	bool hook_created;
 	bool xdp_attached;
+	bool lx_attached;	/* through libxdp: detach by prog id */
+	__u32 lx_prog_id;
 	enum sg_mode mode;
 	int xdp_fd;
 	bool pinned;
@@ -102,7 +112,7 @@ static int sg_write_limits(int fd, const struct protect_opts *o)
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
 	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
-	       OPT_RST_LIMIT, OPT_DEFENSE };
+	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -117,6 +127,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		{ "rst-limit", required_argument, NULL, OPT_RST_LIMIT },
 		{ "defense", required_argument, NULL, OPT_DEFENSE },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -131,6 +143,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	o->ttl = DEFAULT_TTL;
 	o->max_age_s = o->skew_s = -1;
 	o->rst_limit = SG_RST_LIMIT_DEFAULT;
+	o->prio = SG_XDP_RUN_PRIO;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:m:t:k:fjph", lopts, NULL)) != -1) {
@@ -198,6 +211,18 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 					       "or kernel-cookies", optarg);
 			o->design_given = o->design != SG_DESIGN_NONE;
 			break;
+		case OPT_ATTACH:
+			if (sg_attach_parse(optarg, &o->attach))
+				return sg_fail(SG_EXIT_USAGE, "bad --attach '%s': use auto, libxdp "
+					       "or netlink", optarg);
+			break;
+		case OPT_PRIO:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 1000)
+				return sg_fail(SG_EXIT_USAGE, "bad --prio '%s': use 1..1000", optarg);
+			o->prio = (unsigned int)v;
+			break;
 		default:
 			if ((err = sg_cli_opt("protect", c, argv)))
 				return err;
@@ -248,6 +273,8 @@ static void rollback(struct undo *u)
 {
 	if (u->pinned)
 		sg_pins_remove(u->pin_dir);
+	if (u->lx_attached)
+		sg_lx_detach(u->ifindex, u->lx_prog_id);
 	if (u->foreign.removed) {
 		/* --force removed someone's program: put it back, whatever failed */
 		char ifname[IF_NAMESIZE] = "?";
@@ -275,6 +302,7 @@ static void rollback(struct undo *u)
 		sg_sysctl_write(SYNCOOKIES, u->syncookies_old);
 	/* everything is undone: a second call does nothing */
 	u->pinned = u->xdp_attached = u->tc_attached = u->syncookies_changed = false;
+	u->lx_attached = false;
 }
 
 static unsigned long long clock_ns(clockid_t c)
@@ -342,6 +370,8 @@ struct report {
 	bool tc_repaired;
 	const char *synts_shared_with;	/* SYN-arrival map reused from, or NULL */
 	enum sg_design design;
+	const struct sg_plan *plan;	/* fresh protection: mode/attach and why */
+	unsigned int prio;
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -390,13 +420,29 @@ static void print_report(const struct report *r)
 			jw_string(w, r->synts_shared_with);
 		else
 			jw_null(w);
+		if (r->plan) {
+			jw_string_field(w, "mode_reason", r->plan->mode_why);
+			jw_string_field(w, "attach", sg_attach_name(r->plan->method));
+			jw_string_field(w, "attach_reason", r->plan->method_why);
+			if (r->plan->method == SG_ATTACH_LIBXDP)
+				jw_uint_field(w, "run_prio", r->prio);
+		}
 		jw_end_object(w);
 		jw_free(w);
 		return;
 	}
 	printf("%s %s (ifindex %d)\n", r->action, sg_esc_text(r->ifname, esc, sizeof(esc)),
 	       r->ifindex);
-	printf("  mode:     %s\n", sg_mode_name(r->mode));
+	if (r->plan) {
+		printf("  mode:     %s (%s)\n", sg_mode_name(r->mode), r->plan->mode_why);
+		if (r->plan->method == SG_ATTACH_LIBXDP)
+			printf("  attach:   libxdp dispatcher, run priority %u, next program on "
+			       "XDP_PASS (%s)\n", r->prio, r->plan->method_why);
+		else
+			printf("  attach:   netlink (%s)\n", r->plan->method_why);
+	} else {
+		printf("  mode:     %s\n", sg_mode_name(r->mode));
+	}
 	printf("  defense:  %s\n", sg_design_name(r->design));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
@@ -613,8 +659,59 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
 	return err;
 }
 
+/* Through libxdp the dispatcher loads the object itself, so XDP is live
+ * before we can write sg_config: it starts inactive (an all-zero config
+ * passes everything) and becomes active once tc is in place. A native attach
+ * that the driver refuses is retried in generic mode unless -m was given. */
+#define SG_LX_FALLBACK 1000	/* attach_libxdp: use netlink instead */
+
+/* Why a libxdp attach that failed to load (-EINVAL: the verifier refused
+ * sg_xdp as an extension of the dispatcher) most likely failed. */
+#define SG_LX_EINVAL_WHY "the kernel refuses synguard as an extension of this libxdp's " \
+	"dispatcher: since Linux 6.13 (and 6.12.y) a program that changes packet data, as " \
+	"synguard does (bpf_xdp_adjust_meta/_tail), may only replace a dispatcher slot that " \
+	"does too, and libxdp releases before xdp-tools PR #509 (May 2025), such as " \
+	"Debian's 1.3.1, lack that (run with -v for the verifier's words)"
+
+static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, int ifindex,
+			 struct sg_plan *plan, struct undo *u, const struct sg_defense *d)
+{
+	int err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	char msg[128];
+
+	if (err == -EOPNOTSUPP && plan->mode == SG_MODE_NATIVE && !o->mode_given) {
+		plan->mode = SG_MODE_SKB;
+		snprintf(plan->mode_why, sizeof(plan->mode_why),
+			 "the driver of %s has no native XDP", o->ifname);
+		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	}
+	if (err == -EINVAL && o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
+		/* alone on the interface anyway: netlink does the same job */
+		snprintf(plan->method_why, sizeof(plan->method_why), "%s", SG_LX_EINVAL_WHY);
+		return SG_LX_FALLBACK;
+	}
+	if (err == -EINVAL) {
+		rollback(u);
+		return sg_fail(d->foreign_id ? SG_EXIT_CONFLICT : SG_EXIT_UNSUPPORTED,
+			       "cannot attach XDP to %s through libxdp: %s%s", o->ifname,
+			       SG_LX_EINVAL_WHY, d->foreign_id ? "; the programs cannot share the "
+			       "interface here, 'synguard protect --force' replaces the dispatcher" : "");
+	}
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		rollback(u);
+		return sg_fail(err == -EEXIST || err == -EBUSY ? SG_EXIT_CONFLICT : SG_EXIT_ERROR,
+			       "cannot attach XDP to %s through libxdp: %s (nothing was changed; "
+			       "--attach netlink attaches without libxdp)", o->ifname, msg);
+	}
+	u->lx_attached = true;
+	u->lx_prog_id = prog_id(skel->progs.sg_xdp);
+	u->mode = plan->mode;
+	return 0;
+}
+
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
-static int protect_new(const struct protect_opts *o, int ifindex, const struct sg_defense *d,
+static int protect_new(const struct protect_opts *o_arg, int ifindex, const struct sg_defense *d,
 		       const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "protected" };
@@ -626,6 +723,38 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	__u32 zero = 0, tc_id;
 	char name[16];
 	int err, xdp_fd;
+	struct protect_opts oc = *o_arg;
+	const struct protect_opts *o = &oc;
+	struct sg_plan plan;
+
+	err = sg_attach_plan(ifindex, o->ifname, o->mode, o->mode_given, o->attach, d, &plan);
+	if (err)
+		return err;
+	if (plan.method == SG_ATTACH_NETLINK && d->foreign_id && !o->force)
+		return sg_fail(SG_EXIT_CONFLICT,
+			       "%s already has an XDP program: '%s' (id %u, %s mode), and synguard "
+			       "cannot join it through libxdp: %s. Use --force to replace it",
+			       o->ifname, d->foreign_name, d->foreign_id,
+			       sg_mode_name(d->foreign_mode), plan.method_why);
+	oc.mode = plan.mode;
+	if (plan.warning[0])
+		sg_warn("%s", plan.warning);
+	if (plan.method == SG_ATTACH_LIBXDP && !o->in_child) {
+		err = sg_protect_detach_child();
+		if (err >= 0)
+			return err; /* the parent: the child's exit code */
+		if (err == SG_CHILD) {
+			/* the whole protection, then exit: the caller (apply
+			 * too) goes on in the parent only */
+			oc.in_child = true;
+			err = protect_new(&oc, ifindex, d, ports, key, u);
+			if (err)
+				rollback(u);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(err);
+		}
+	}
 
 	/* Someone else's filter at our exact tc handle/prio is a conflict too */
 	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
@@ -669,8 +798,30 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	/* without the handoff kfunc sg_tc cannot load (handoff.h) */
 	if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
 		err = bpf_program__set_autoload(skel->progs.sg_tc, false);
-	if (!err)
+	if (!err && plan.method == SG_ATTACH_LIBXDP) {
+		err = attach_libxdp(o, skel, ifindex, &plan, u, d);
+		if (err == SG_LX_FALLBACK) {
+			/* libxdp changed the object (extension type, target):
+			 * start over with a fresh one for netlink */
+			synguard__destroy(skel);
+			memset(&share, 0, sizeof(share));
+			plan.method = SG_ATTACH_NETLINK;
+			skel = synguard__open();
+			err = skel ? share_synts(skel, &share) : -errno;
+			if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
+				err = bpf_program__set_autoload(skel->progs.sg_tc, false);
+			if (!err)
+				err = synguard__load(skel);
+		} else if (err) {
+			synguard__destroy(skel);
+			return err;
+		} else {
+			oc.mode = plan.mode;
+			cfg.mode = plan.mode;
+		}
+	} else if (!err) {
 		err = synguard__load(skel);
+	}
 	if (err) {
 		synguard__destroy(skel);
 		rollback(u);
@@ -682,6 +833,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	memset(newkey, 0, sizeof(newkey));
 	if (!err)
 		err = sg_write_limits(bpf_map__fd(skel->maps.sg_limits), o);
+	/* in the dispatcher XDP runs already: inactive until tc is attached */
+	if (plan.method == SG_ATTACH_LIBXDP)
+		cfg.flags &= ~SG_CFG_ACTIVE;
 	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 		err = err ? err : -errno;
 		rollback(u);
@@ -702,6 +856,19 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	}
 	sg_test_point("protect:after-tc");
 
+	if (plan.method == SG_ATTACH_LIBXDP) {
+		/* XDP is in the dispatcher already: now it may answer SYNs */
+		xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
+		cfg.flags |= SG_CFG_ACTIVE;
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
+			err = -errno;
+			rollback(u);
+			synguard__destroy(skel);
+			return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s",
+				       strerror(-err));
+		}
+		goto pin;
+	}
 	/* --force: a foreign program in our mode is replaced atomically; one in
 	 * the other mode must go first (the kernel allows only one mode). */
 	if (d->foreign_id) {
@@ -724,6 +891,17 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	}
 	xdp_fd = bpf_program__fd(skel->progs.sg_xdp);
 	err = sg_xdp_attach(ifindex, xdp_fd, o->mode, replace);
+	if (err == -EOPNOTSUPP && o->mode == SG_MODE_NATIVE && !o->mode_given) {
+		/* auto: the driver has no native XDP, generic works anywhere */
+		oc.mode = plan.mode = SG_MODE_SKB;
+		snprintf(plan.mode_why, sizeof(plan.mode_why),
+			 "the driver of %s has no native XDP", o->ifname);
+		cfg.mode = SG_MODE_SKB;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg,
+					  BPF_ANY) ? -errno : 0;
+		if (!err)
+			err = sg_xdp_attach(ifindex, xdp_fd, o->mode, replace);
+	}
 	if (err) {
 		synguard__destroy(skel);
 		if (err == -EBUSY || err == -EEXIST)
@@ -738,6 +916,7 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 		u->foreign.removed = true;
 	sg_test_point("protect:after-xdp");
 
+pin:
 	{
 		struct sg_pin pins[] = {
 			{ SG_PIN_XDP, xdp_fd },
@@ -780,7 +959,9 @@ static int protect_new(const struct protect_opts *o, int ifindex, const struct s
 	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
 	r.syncookies_enabled = u->syncookies_changed;
 	r.synts_shared_with = share.map_id ? share.ifname : NULL;
-	if (d->foreign_id)
+	r.plan = &plan;
+	r.prio = o->prio;
+	if (d->foreign_id && plan.method == SG_ATTACH_NETLINK)
 		sg_warn("replaced XDP program '%s' (id %u) on %s", d->foreign_name, d->foreign_id,
 			o->ifname);
 	print_report(&r);
@@ -835,7 +1016,7 @@ int cmd_protect(int argc, char **argv)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
 			       "incompatible build; run 'synguard unprotect %s' first",
 			       o.ifname, o.ifname);
-	if (err == -EEXIST && !o.force)
+	if (err == -EEXIST && !o.force && !d.foreign_dispatcher && o.attach == SG_ATTACH_NETLINK)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "
 			       "to replace it", o.ifname, d.foreign_name, d.foreign_id,

@@ -14,6 +14,7 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "escape.h"
+#include "stats_percpu.h"
 #include "json.h"
 #include "stats_read.h"
 
@@ -21,6 +22,7 @@ struct stats_opts {
 	const char *ifname;
 	double interval;	/* seconds, 0 = print totals once */
 	long count;		/* intervals to print, 0 = until a signal */
+	bool per_cpu;		/* --per-cpu: each CPU's counters, once */
 };
 
 static int parse_args(int argc, char **argv, struct stats_opts *o)
@@ -28,6 +30,7 @@ static int parse_args(int argc, char **argv, struct stats_opts *o)
 	static const struct option lopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "per-cpu", no_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -58,6 +61,9 @@ static int parse_args(int argc, char **argv, struct stats_opts *o)
 					       "integer", optarg);
 			count_given = true;
 			break;
+		case 'C':
+			o->per_cpu = true;
+			break;
 		default:
 			if ((err = sg_cli_opt("stats", c, argv)))
 				return err;
@@ -70,6 +76,8 @@ static int parse_args(int argc, char **argv, struct stats_opts *o)
 		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (count_given && !o->interval)
 		return sg_fail(SG_EXIT_USAGE, "--count needs --interval");
+	if (o->per_cpu && o->interval)
+		return sg_fail(SG_EXIT_USAGE, "--per-cpu prints totals once: not with --interval");
 	return 0;
 }
 
@@ -264,6 +272,8 @@ static int run(const struct stats_opts *o, struct sg_defense *list, int n)
 	unsigned long long t0, t1;
 	int err, line = 0;
 
+	if (o->per_cpu)
+		return sg_stats_print_percpu(list, n);
 	prev = calloc(n ? n : 1, sizeof(*prev));
 	cur = calloc(n ? n : 1, sizeof(*cur));
 	delta = calloc(n ? n : 1, sizeof(*delta));

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
@@ -131,8 +132,38 @@ static bool complete(const struct sg_defense *d, const struct sg_config *cfg)
 	return d->tc_id != 0 || (cfg->flags & SG_CFG_KERNEL_COOKIES);
 }
 
+/* The other programs in our libxdp dispatcher (none when attached through
+ * netlink: then we are the device's only XDP program). */
+#define MAX_OTHERS 10
+static int others(const struct sg_defense *d, struct sg_lx_prog *o, int *err)
+{
+	struct sg_lx_prog all[MAX_OTHERS + 1];
+	char bpffs[64];
+	__u32 disp;
+	int n, k = 0;
+
+	*err = 0;
+	if (!d->dispatcher_id)
+		return 0;
+	if (sg_lx_use_bpffs(bpffs, sizeof(bpffs))) {
+		*err = -ENOENT;
+		return 0;
+	}
+	n = sg_lx_list(d->ifindex, all, MAX_OTHERS + 1, &disp);
+	if (n < 0) {
+		*err = n;
+		return 0;
+	}
+	for (int i = 0; i < n && i <= MAX_OTHERS; i++)
+		if (all[i].id != d->xdp_id && k < MAX_OTHERS)
+			o[k++] = all[i];
+	return k;
+}
+
 static void show(struct jw *w, const struct sg_defense *d)
 {
+	struct sg_lx_prog oth[MAX_OTHERS];
+	int noth, oerr;
 	struct sg_config cfg;
 	char since[32], ports[1024], pin_dir[PATH_MAX];
 	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
@@ -148,6 +179,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		strcpy(ports + sizeof(ports) - 5, "...");
 	pinned = !sg_pin_dir(d->ifname, pin_dir, sizeof(pin_dir)) &&
 		 sg_pins_match(pin_dir, d->xdp_id);
+	noth = others(d, oth, &oerr);
 
 	if (w) {
 		jw_start_object(w);
@@ -172,6 +204,19 @@ static void show(struct jw *w, const struct sg_defense *d)
 			jw_string(w, pin_dir);
 		else
 			jw_null(w);
+		jw_string_field(w, "attach", d->dispatcher_id ? "libxdp" : "netlink");
+		jw_uint_field(w, "dispatcher_prog_id", d->dispatcher_id);
+		jw_name(w, "other_programs");
+		jw_start_array(w);
+		for (int i = 0; i < noth; i++) {
+			jw_start_object(w);
+			jw_uint_field(w, "id", oth[i].id);
+			jw_string_field(w, "name", oth[i].name);
+			jw_int_field(w, "run_prio", oth[i].prio);
+			jw_string_field(w, "chain_call_actions", oth[i].chain);
+			jw_end_object(w);
+		}
+		jw_end_array(w);
 		jw_end_object(w);
 		return;
 	}
@@ -196,6 +241,19 @@ static void show(struct jw *w, const struct sg_defense *d)
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
 	printf("  pin dir:  %s\n", pinned ? sg_esc_text(pin_dir, esc, sizeof(esc)) : "none");
 	text_busy(d->ifindex);
+	if (!d->dispatcher_id) {
+		printf("  attach:   netlink (the interface's only XDP program)\n");
+		return;
+	}
+	printf("  attach:   libxdp dispatcher id %u\n", d->dispatcher_id);
+	if (oerr)
+		printf("  others:   unknown (libxdp's pins are not reachable here: %s)\n",
+		       strerror(-oerr));
+	else if (!noth)
+		printf("  others:   none\n");
+	for (int i = 0; i < noth; i++)
+		printf("  other:    %s (id %u, run priority %d, chain on %s)\n", oth[i].name,
+		       oth[i].id, oth[i].prio, oth[i].chain[0] ? oth[i].chain : "-");
 }
 
 /* status without IFACE: every interface with anything of ours, in ifindex

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
@@ -140,14 +141,31 @@ int cmd_unprotect(int argc, char **argv)
 		int fd = d.xdp_fd;
 		struct sg_xdp_state st;
 
-		if (err == -EPROTO) { /* sg_defense_open closed it: find it again */
+		if (err == -EPROTO && d.dispatcher_id) {
+			err = 0; /* in a dispatcher: ours by id, libxdp removes it */
+		} else if (err == -EPROTO) { /* sg_defense_open closed it: find it again */
 			if (sg_xdp_query(ifindex, &st))
 				return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s", ifname);
 			id = st.drv_id ? st.drv_id : st.skb_id;
 			d.mode = st.drv_id ? SG_MODE_NATIVE : SG_MODE_SKB;
 			fd = -1;
 		}
-		err = sg_xdp_detach(ifindex, d.mode, fd);
+		if (d.dispatcher_id && !err) {
+			/* in libxdp's dispatcher: only libxdp can take us out
+			 * (it rebuilds the dispatcher from its pins) */
+			char bpffs[64];
+
+			if (sg_lx_use_bpffs(bpffs, sizeof(bpffs))) {
+				sg_defense_close(&d);
+				return sg_fail(SG_EXIT_BPFFS, "%s runs synguard in libxdp dispatcher "
+					       "%u, whose pins are in a bpffs not reachable here; run "
+					       "unprotect where /sys/fs/bpf is the host's", ifname,
+					       d.dispatcher_id);
+			}
+			err = sg_lx_detach(ifindex, id);
+		} else {
+			err = sg_xdp_detach(ifindex, d.mode, fd);
+		}
 		sg_defense_close(&d);
 		if (err)
 			return sg_fail(SG_EXIT_ERROR, "cannot detach XDP program %u from %s: %s",

@@ -22,5 +22,6 @@ int cmd_hist(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_unapply(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

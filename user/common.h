@@ -18,6 +18,7 @@ enum sg_exit {
 	SG_EXIT_BPFFS = 7,		/* bpffs cannot be mounted or used */
 	SG_EXIT_NODEV = 8,		/* no such network interface */
 	SG_EXIT_BUSY = 9,		/* another command holds the interface lock (lock.h) */
+	SG_EXIT_DOCTOR = 10,		/* doctor: a check failed */
 };
 
 /* Global options (set by main before a command runs; commands may set them too). */

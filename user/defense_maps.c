@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
 #include "defense_maps.h"
 
 static void init(struct sg_defense *d, int ifindex)
@@ -117,6 +118,17 @@ int sg_defense_open(int ifindex, struct sg_defense *d)
 			continue;
 		if (sg_prog_name(slots[i].id, name))
 			continue; /* detached meanwhile */
+		if (!strcmp(name, SG_DISPATCHER_NAME)) {
+			__u32 ours;
+
+			if (!sg_lx_find_in_dispatcher(slots[i].id, SG_XDP_PROG_NAME, &ours)) {
+				d->xdp_id = ours;
+				d->mode = slots[i].mode;
+				d->dispatcher_id = slots[i].id;
+				continue;
+			}
+			d->foreign_dispatcher = true;
+		}
 		if (strcmp(name, SG_XDP_PROG_NAME)) {
 			d->foreign_id = slots[i].id;
 			d->foreign_mode = slots[i].mode;

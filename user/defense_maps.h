@@ -32,10 +32,15 @@ struct sg_defense {
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;
 	char foreign_name[16];
+	/* libxdp: our program sits in this dispatcher (0: attached alone
+	 * through netlink); or the foreign program is a dispatcher that we
+	 * can join (attach_libxdp.h) */
+	__u32 dispatcher_id;
+	bool foreign_dispatcher;
 };
 
 /*
- * Look at ifindex. Returns 0 with d filled and fds open (close them with
+ * Look at ifindex (also inside a libxdp dispatcher). Returns 0 with d filled and fds open (close them with
  * sg_defense_close), -ENOENT if no XDP program is attached, -EEXIST if a
  * foreign one is (foreign_* filled), -EPROTO if ours is attached but its maps
  * do not match this build (another synguard version), other -errno on

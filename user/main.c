@@ -24,6 +24,7 @@ static const struct sg_cmd cmds[] = {
 	{ "metrics", cmd_metrics, "serve Prometheus metrics (counters, state, histograms)" },
 	{ "apply", cmd_apply, "protect the interfaces of /etc/synguard.conf" },
 	{ "unapply", cmd_unapply, "unprotect the interfaces of /etc/synguard.conf" },
+	{ "doctor", cmd_doctor, "check what protect needs and what would break it" },
 	{ NULL, NULL, NULL },
 };
 

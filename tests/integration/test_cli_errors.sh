@@ -102,11 +102,17 @@ sg_expect_rc ${T}_unprotect_after_enable 0 S unprotect "$IF_S"
 sg_check ${T}_unprotect_clean sg_nothing_attached "$NS_S" "$IF_S"
 
 # a failed attach is undone: lo has no native XDP, so tc must be removed again
-sg_expect_rc ${T}_native_on_lo_fails 1 S protect lo --ports 80
+# (-m native: without -m, protect falls back to skb mode, below)
+sg_expect_rc ${T}_native_on_lo_fails 1 S protect lo --ports 80 -m native
 [[ $SG_OUT == *"-m skb"* ]] || sg_fail ${T}_native_on_lo_hint "$SG_OUT"
 sg_check ${T}_native_on_lo_rolled_back sg_nothing_attached "$NS_S" lo
 [ -e "/sys/fs/bpf/synguard/netns-$(stat -L -c %i /run/netns/"$NS_S")/lo" ] &&
 	sg_fail ${T}_native_on_lo_no_pins "pin dir left behind" || sg_pass ${T}_native_on_lo_no_pins
+# without -m: the driver's refusal makes protect use skb mode, and say why
+sg_expect_rc ${T}_auto_on_lo_protects 0 S protect lo --ports 80
+[[ $SG_OUT == *"skb (the driver of lo has no native XDP)"* ]] && sg_pass ${T}_auto_on_lo_says_why ||
+	sg_fail ${T}_auto_on_lo_says_why "$SG_OUT"
+sg_expect_rc ${T}_auto_on_lo_unprotect 0 S unprotect lo
 
 # a foreign XDP program: conflict, named; --force replaces it
 if ! sg_build_foreign_xdp "$TMP" >"$TMP/clang.log" 2>&1; then

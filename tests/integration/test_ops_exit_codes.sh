@@ -77,7 +77,7 @@ sg_expect_rc ${T}_apply_perm 4 sg_in "$NS" "${NOBODY[@]}" "$SG_BIN" apply -c "$T
 sg_expect_rc ${T}_unapply_perm 4 sg_in "$NS" "${NOBODY[@]}" "$SG_BIN" unapply -c "$TMP/nodev.conf"
 sg_expect_rc ${T}_apply_check_unprivileged 0 sg_in "$NS" "${NOBODY[@]}" "$SG_BIN" apply --check -c "$TMP/nodev.conf"
 # lo has no native XDP: protect's runtime failure (1) comes through apply
-printf '[lo]\nports = 80\n' >"$TMP/lo.conf"
+printf '[lo]\nports = 80\nmode = native\n' >"$TMP/lo.conf"
 sg_expect_rc ${T}_apply_attach_fails 1 S apply -c "$TMP/lo.conf"
 sg_check ${T}_apply_attach_fails_clean sg_nothing_attached "$NS" lo
 # tcp_syncookies=0 without enable-syncookies: 5, with it: 0
