@@ -34,7 +34,7 @@ sg_on_exit "rm -rf $TMP"
 MPORT=19771
 URL=http://10.79.0.1:$MPORT/metrics
 # the documented defaults (docs/synguard.8.md, metrics)
-PER_SOURCE=16 MAX_CONNS=128
+PER_SOURCE=32 MAX_CONNS=128
 
 # nsenter execs the program: $! is synguard itself (its RSS, its exit code)
 # SG_ABUSE_TRACER=1: with the handshake tracer, tracing the metrics port
@@ -126,7 +126,7 @@ n=$(server_conns); rss1=$(rss_kb)
 echo "one source: server holds $n connections, rss $rss1 kB; $(last "$TMP/idle1"); $(last "$TMP/slow1")"
 scrapes ${T}_one_source_scrapes_1s 10.79.0.2 6
 # best effort for a scraper that shares the attackers' address: its
-# connection is that source's newest, closed once 16 more arrived before its
+# connection is that source's newest, closed once 32 more arrived before its
 # request did; at least one of 5 tries must be answered within 1 s
 scrapes ${T}_one_source_same_address_scrapes_1s 10.79.0.10 1 5
 e1=$(field "$(last "$TMP/idle1")" established) e2=$(field "$(last "$TMP/slow1")" established)

@@ -65,7 +65,7 @@ static void test_parse(void)
 
 	hg_limits_default(&l);
 	SG_EXPECT("guard_defaults", l.header_timeout_s == 5 && l.idle_timeout_s == 10 &&
-		  l.per_source == 16 && l.max_conns == 128, "%u %u %u %u", l.header_timeout_s,
+		  l.per_source == 32 && l.max_conns == 128, "%u %u %u %u", l.header_timeout_s,
 		  l.idle_timeout_s, l.per_source, l.max_conns);
 	SG_EXPECT("guard_parse_ok", !hg_parse_opt(HG_OPT_PER_SOURCE, "3", &l) && l.per_source == 3,
 		  "per_source %u", l.per_source);
