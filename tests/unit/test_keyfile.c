@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "keyfile.h"
 #include "testlib.h"
 
@@ -48,8 +50,29 @@ int main(void)
 		SG_FAIL("key_read_file", "write failed");
 	close(fd);
 	r = sg_key_read_file(path, key, err, sizeof(err));
-	SG_EXPECT("key_read_file", r == 0 && key[0] == 0x8899aabbccddeeffULL,
-		  "r=%d k0=%llx %s", r, (unsigned long long)key[0], err);
+	if (geteuid() == 0)
+		SG_EXPECT("key_read_file", r == 0 && key[0] == 0x8899aabbccddeeffULL,
+			  "r=%d k0=%llx %s", r, (unsigned long long)key[0], err);
+	else	/* the file is ours, and a key file must be root's */
+		SG_EXPECT("key_read_file_not_root_owned", r < 0 && strstr(err, "not by root"),
+			  "r=%d %s", r, err);
+	/* issue 8 item 10: a key that group or others may read is refused */
+	chmod(path, 0644);
+	r = sg_key_read_file(path, key, err, sizeof(err));
+	SG_EXPECT("key_refuse_world_readable", r < 0 && strstr(err, "mode 0644"), "r=%d %s", r,
+		  err);
+	chmod(path, 0640);
+	r = sg_key_read_file(path, key, err, sizeof(err));
+	SG_EXPECT("key_refuse_group_readable", r < 0 && strstr(err, "group or others"),
+		  "r=%d %s", r, err);
+	chmod(path, 0600);
+	if (geteuid() == 0 && chown(path, 65534, 65534) == 0) {
+		r = sg_key_read_file(path, key, err, sizeof(err));
+		SG_EXPECT("key_refuse_not_root_owned", r < 0 && strstr(err, "not by root"),
+			  "r=%d %s", r, err);
+	} else {
+		SG_SKIP("key_refuse_not_root_owned", "needs root to chown the file");
+	}
 	unlink(path);
 	r = sg_key_read_file(path, key, err, sizeof(err));
 	SG_EXPECT("key_read_missing", r < 0 && strstr(err, "cannot read"), "r=%d %s", r, err);
