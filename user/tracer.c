@@ -129,6 +129,13 @@ static void check_rst_without_sock(struct tracer *t)
 	btf__free(btf);
 }
 
+static bool getenv_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
 /* Accept queues and listen overflows: no tracepoint has them; fentry or a
  * kprobe on tcp_v4/v6_syn_recv_sock does, where the kernel allows it. */
 static void open_listen(struct tracer *t, __u16 port)
@@ -329,7 +336,8 @@ int tracer_open(const struct tracer_opts *o, tracer_event_fn fn, void *ctx, stru
 	}
 	want_arrivals(t);
 	check_rst_without_sock(t);
-	if (o->hist)
+	/* SYNGUARD_TRACE_NO_LISTEN=1: without the listen-queue hooks (diagnosis) */
+	if (o->hist && !getenv_flag("SYNGUARD_TRACE_NO_LISTEN"))
 		open_listen(t, o->port);
 	if (o->events) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tt_events), on_rb, t, NULL);

@@ -45,7 +45,7 @@ sg_on_exit "kill $HPID"
 "$SG_BIN" hist --port $PORT --duration 1 >"$D/hist.txt" 2>&1; trc=$?
 sleep 1.5	# load + attach
 before=$(overflows)
-sg_in "$NS_S" python3 "$D/server.py" $ADDR_S4 $PORT "$D/ready" & SPID=$!
+nsenter --net=/run/netns/"$NS_S" python3 "$D/server.py" $ADDR_S4 $PORT "$D/ready" & SPID=$!
 sg_on_exit "kill $SPID"
 for i in $(seq 100); do [ -e "$D/ready" ] && break; sleep 0.05; done
 sg_in "$NS_C" python3 "$D/client.py" $ADDR_S4 $PORT $N

@@ -32,7 +32,8 @@ LOOP=$SG_TOOLS/sg_connloop
 sg_on_exit "kill $HPID"
 "$SG_BIN" trace -j >"$D/trace.json" 2>"$D/trace.err" & TPID=$!
 sg_on_exit "kill $TPID"
-sg_in "$NS_S" "$SG_BIN" metrics -j -l 127.0.0.1:$MPORT >"$D/metrics.out" 2>"$D/metrics.err" & MPID=$!
+# nsenter itself (not the sg_in function's subshell): $! is the server
+nsenter --net=/run/netns/"$NS_S" "$SG_BIN" metrics -j -l 127.0.0.1:$MPORT >"$D/metrics.out" 2>"$D/metrics.err" & MPID=$!
 sg_on_exit "kill $MPID"
 for i in $(seq 100); do grep -q '"ready"' "$D/metrics.out" && break; sleep 0.1; done
 grep -q '"ready"' "$D/metrics.out" || { sg_fail ${T}_metrics_ready "$(cat "$D/metrics.err")"; exit 1; }
@@ -78,7 +79,7 @@ for i in 1 2 3 4 5; do
 	best=$(python3 -c "print(min($best, ${t:-99}))")
 done
 lines=$(wc -l <"$D/expo.txt")
-# $MPID is the subshell of sg_in: the server is its (exec'ed) descendant
+# $MPID is nsenter, which exec's the server (checked: comm)
 spid=$MPID
 for i in 1 2 3; do
 	[ "$(cat /proc/$spid/comm 2>/dev/null)" = synguard ] && break
