@@ -27,7 +27,7 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "json.h"
-#include "kernel_support.h"
+#include "features.h"
 #include "ports.h"
 #include "sysctl.h"
 #include "veth.h"
@@ -62,36 +62,30 @@ static struct check *add(const char *name, enum st st, const char *fix, const ch
 	return c;
 }
 
-/* What today's user/kernel_support.c says, its message captured from stderr.
- * (To be switched to sg_features_probe(), one check per feature.) */
+/* Which defense design this kernel runs (features.h, probed as `synguard
+ * status` lists them), and every probed capability that is missing. */
 static void doctor_check_kernel(void)
 {
-	FILE *t = tmpfile();
-	char msg[384] = "";
-	int saved, rc;
+	struct sg_feature f[32];
+	int n = sg_features_probe(f, 32);
+	enum sg_design best = sg_design_best();
+	char missing[512] = "none";
+	size_t len = 0;
 
-	fflush(stderr);
-	saved = t ? dup(STDERR_FILENO) : -1;
-	if (saved >= 0)
-		dup2(fileno(t), STDERR_FILENO);
-	rc = sg_check_kernel_support();
-	fflush(stderr);
-	if (saved >= 0) {
-		dup2(saved, STDERR_FILENO);
-		close(saved);
-		rewind(t);
-		if (!fgets(msg, sizeof(msg), t))
-			msg[0] = '\0';
-		msg[strcspn(msg, "\n")] = '\0';
-	}
-	if (t)
-		fclose(t);
-	if (rc == 0)
-		add("kernel", ST_OK, NULL, "BTF, the XDP helpers and the kfunc "
-		    "bpf_sk_assign_tcp_reqsk are present");
+	for (int i = 0; i < n; i++)
+		if (!f[i].ok && len < sizeof(missing))
+			len += snprintf(missing + len, sizeof(missing) - len, "%s%s",
+					len ? ", " : "", f[i].name);
+	if (best == SG_DESIGN_HANDOFF)
+		add("kernel", ST_OK, NULL, "the handoff defense runs here (XDP answers SYNs, "
+		    "kfunc bpf_sk_assign_tcp_reqsk present); features missing: %s", missing);
+	else if (best == SG_DESIGN_KERNEL_COOKIES)
+		add("kernel", ST_WARN, "Linux 6.9 or later runs the handoff defense, in which XDP "
+		    "answers SYNs", "only the kernel-cookies defense runs here (the kernel answers "
+		    "SYNs, XDP drops forged ACKs); features missing: %s", missing);
 	else
-		add("kernel", ST_FAIL, "run Linux 6.10 or later with CONFIG_DEBUG_INFO_BTF=y",
-		    "%s", msg[0] ? msg + (strncmp(msg, "synguard: ", 10) ? 0 : 10) : "unsupported");
+		add("kernel", ST_FAIL, "run Linux 6.0 or later with CONFIG_DEBUG_INFO_BTF=y",
+		    "no defense can run here; features missing: %s", missing);
 }
 
 static void check_privileges(void)
