@@ -150,7 +150,6 @@ g2=$(cfgval key_gen)
 # a handshake in flight across a rotation: SYN-ACK under the old key, the
 # final ACK (held back 2 s by sg_rawhs) after the new key is in place
 RAW=$SG_TOOLS/sg_rawhs
-[ -x "$RAW" ] || RAW=/work/wt/cookie/build/tests/tools/sg_rawhs
 if [ -x "$RAW" ] && command -v nft >/dev/null; then
 	printf 'table inet sgraw {\n chain out {\n  type filter hook output priority 0;\n  tcp flags & rst == rst drop\n }\n}\n' |
 		ip netns exec "$NS_C" nft -f -

@@ -20,7 +20,6 @@ T=cookie_replay
 RAW=$SG_TOOLS/sg_rawhs
 sg_require_root $T
 sg_def_require $T
-[ -x "$RAW" ] || RAW=/work/wt/cookie/build/tests/tools/sg_rawhs
 [ -x "$RAW" ] || { sg_skip $T "sg_rawhs not built"; exit 0; }
 command -v nft >/dev/null || { sg_skip $T "nft not installed"; exit 0; }
 sg_mount_fs
