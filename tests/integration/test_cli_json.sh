@@ -113,12 +113,17 @@ kill $PP 2>/dev/null
 nsenter --net=/run/netns/"$NS_S" "$SG_BIN" stats "$IF_S" --interval 0.2 >"$TMP/sig" 2>&1 &
 SP=$!
 sg_on_exit "kill $SP"
-sleep 0.9
+# SIGINT only once it runs (its first line is out): a background job of a
+# script starts with SIGINT ignored until synguard installs its handler,
+# which a slow guest (tests/vm) may not have done after a fixed 0.9 s
+for _ in $(seq 100); do [ -s "$TMP/sig" ] && break; sleep 0.1; done
+sleep 0.5
 kill -INT $SP
 t0=$(date +%s%N)
 wait $SP; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ $rc = 0 ] && [ $ms -lt 1000 ] && grep -q SYN/s "$TMP/sig" && sg_pass ${T}_sigint_stops ||
+LIM=1000; [ "${SG_SLOW_GUEST:-0}" = 1 ] && LIM=5000	# TCG guest: 5-20x slower
+[ $rc = 0 ] && [ $ms -lt $LIM ] && grep -q SYN/s "$TMP/sig" && sg_pass ${T}_sigint_stops ||
 	sg_fail ${T}_sigint_stops "rc $rc after ${ms} ms: $(cat "$TMP/sig")"
 
 out=$(S unprotect "$IF_S" -j)

@@ -65,11 +65,13 @@ S stats "$IF_S" -j -i 0.2 -c 2 >"$TMP/stats_iv"; check ${T}_stats_interval "$TMP
 
 # trace and hist with a few connections to see events and histograms
 P=$((20000 + $$ % 20000))
-S trace -j --port $P --duration 3 >"$TMP/trace" 2>"$TMP/trace.err" &
+# a slow guest (tests/vm, TCG) takes seconds to load the tracer
+TD=3 TW=1; [ "${SG_SLOW_GUEST:-0}" = 1 ] && TD=20 TW=12
+S trace -j --port $P --duration $TD >"$TMP/trace" 2>"$TMP/trace.err" &
 TR=$!
-S hist -p --port $P --duration 3 >"$TMP/hist" 2>"$TMP/hist.err" &
+S hist -p --port $P --duration $TD >"$TMP/hist" 2>"$TMP/hist.err" &
 HI=$!
-sleep 1
+sleep $TW
 nsenter --net=/run/netns/"$NS_S" "$SG_TOOLS/sg_server" -4 -p $P --accept-only -c 3 -t 10 -q >/dev/null 2>&1 &
 SV=$!
 sg_wait_port "$NS_S" $P
