@@ -11,6 +11,7 @@
 #define SG_BPF_SYNACK_H
 
 #include "csum.h"
+#include "reply.h"
 #include "cookie_bpf.h"
 #include "listener.h"
 #include "kcompat.h"
@@ -169,28 +170,22 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 {
 	union { struct tcphdr th; __u32 w[5]; } t = {};
 	__u32 opt[5] = {};
-	void *data, *data_end;
-	__u32 l3, iplen, tcplen, i;
-	struct ethhdr *eth;
-	__u8 mac[ETH_ALEN];
-	__be16 sport, dport;
+	__u32 l3, tcplen, i;
+	struct tcphdr *th;
+	void *data_end;
 	__u32 *ow;
 	__u64 sum;
-	long cur;
 	int nopt;
 
 	if (!p || !s)
 		return -1;
 	l3 = p->l3_off;
-	iplen = p->ipv6 ? 40 : 20;
-	sport = s->sport;
-	dport = s->dport;
 	nopt = sg_synack_opts(s, opt);
 	tcplen = 20 + nopt * 4;
 
 	/* the TCP header, then its checksum over our own words */
-	t.th.source = dport;
-	t.th.dest = sport;
+	t.th.source = s->dport;
+	t.th.dest = s->sport;
 	t.th.seq = bpf_htonl(s->cookie);
 	t.th.ack_seq = bpf_htonl(s->isn + 1);
 	t.th.doff = tcplen / 4;
@@ -204,67 +199,12 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 
 	if (l3 > 22)	/* 14 + two VLAN tags; bounds l3 for the verifier */
 		return -1;
-	/* Verifier workaround (6.1): l3 lives across the helper call below, so
-	 * clang spills it; without the barrier it spills the copy from before
-	 * the bound check, and 6.1 does not carry a bound checked on another
-	 * register. Now the bounded value is what is spilled. */
-	asm volatile("" : "+r"(l3));
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	/* The verifier refuses 32-bit pointer math, and clang narrows the
-	 * subtraction to 32 bits when only an int is needed: the empty asm
-	 * makes it materialise the 64-bit difference first. */
-	cur = (long)data_end - (long)data;
-	asm volatile("" : "+r"(cur));
-	cur = (long)(l3 + iplen + tcplen) - cur;
-	/* a Linux SYN (MSS, SACK, TS, WS) becomes a SYN-ACK of the same size:
-	 * skip the helper call then */
-	if (cur && bpf_xdp_adjust_tail(ctx, (int)cur))
+	th = sg_reply_start(ctx, p, l3, tcplen, s->ttl, 0);
+	if (!th)
 		return -1;
-	data = (void *)(long)ctx->data;
+	*th = t.th;
+	ow = (void *)(th + 1);
 	data_end = (void *)(long)ctx->data_end;
-
-	eth = data;
-	if ((void *)(eth + 1) > data_end)
-		return -1;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
-
-	if (p->ipv6) {
-		struct ipv6hdr *ip6 = data + l3;
-		struct tcphdr *th = (void *)(ip6 + 1);
-
-		if ((void *)(th + 1) > data_end)
-			return -1;
-		*(__be32 *)ip6 = bpf_htonl(0x60000000);	/* version, no class/label */
-		ip6->payload_len = bpf_htons(tcplen);
-		ip6->nexthdr = IPPROTO_TCP;
-		ip6->hop_limit = s->ttl;
-		__builtin_memcpy(&ip6->saddr, p->daddr, 16);
-		__builtin_memcpy(&ip6->daddr, p->saddr, 16);
-		*th = t.th;
-		ow = (void *)(th + 1);
-	} else {
-		union { struct iphdr ip; __u32 w[5]; } h = {};
-		struct iphdr *ip = data + l3;
-		struct tcphdr *th = (void *)(ip + 1);
-
-		if ((void *)(th + 1) > data_end)
-			return -1;
-		h.ip.version = 4;
-		h.ip.ihl = 5;
-		h.ip.tot_len = bpf_htons(20 + tcplen);
-		h.ip.frag_off = bpf_htons(IP_DF);
-		h.ip.ttl = s->ttl;
-		h.ip.protocol = IPPROTO_TCP;
-		h.ip.saddr = p->daddr[0];
-		h.ip.daddr = p->saddr[0];
-		h.ip.check = sg_csum_fold(sg_csum_words(h.w, 5));
-		*ip = h.ip;
-		*th = t.th;
-		ow = (void *)(th + 1);
-	}
 
 	/* options: one bounds check per word, since their count varies (a
 	 * bounded loop: clang cannot unroll it because of the break) */
