@@ -28,8 +28,9 @@
 #include <bpf/bpf_core_read.h>
 #include "parse.h"
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+/* __weak: both are 6.2+; see sg_dst_is_local() for kernels without them */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 
 #define SG_ADDR_HSHIFT		8	/* IN4_ADDR_HSIZE_SHIFT, IN6_ADDR_HSIZE_SHIFT */
 #define SG_LOCAL_CHAIN		8	/* entries walked per bucket */
@@ -143,11 +144,21 @@ static __always_inline int sg_v6_in_bucket(struct hlist_head *lst, __u32 idx, co
 /* 1 if p's destination is an address of the receiving device's netns. */
 static __always_inline int sg_dst_is_local(struct xdp_md *ctx, const struct sg_pkt *p)
 {
-	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
-	struct net *net = xdp->rxq->dev->nd_net.net;
+	struct net *net = NULL;
 	struct hlist_head *lst;
+	struct xdp_buff *xdp;
 	__u32 mix, h1, h2;
 
+	/* Kernels without the per-netns tables (before 6.13) count every
+	 * destination as local. Checked first, as CO-RE constants: on those
+	 * kernels the verifier then never reaches the kfunc calls below, which
+	 * kernels before 6.2 lack (left unresolved: __weak), so the object
+	 * still loads there (6.1). */
+	if (!bpf_core_field_exists(net->ipv4.inet_addr_lst) ||
+	    !bpf_core_field_exists(net->ipv6.inet6_addr_lst))
+		return 1;
+	xdp = bpf_cast_to_kern_ctx(ctx);
+	net = xdp->rxq->dev->nd_net.net;
 	if (!net)
 		return 1;
 	mix = net->hash_mix;

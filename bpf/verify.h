@@ -11,15 +11,14 @@
 #include "csum.h"
 #include "parse.h"
 
-#define SG_IFF_LOOPBACK	0x8
-
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+/* The loopback device has ifindex 1 in every network namespace
+ * (LOOPBACK_IFINDEX, net/core/dev.c); read from the context, this needs no
+ * kfunc (bpf_cast_to_kern_ctx() is 6.2+), so the object loads on 6.1. */
+#define SG_LOOPBACK_IFINDEX	1
 
 static __always_inline int sg_rx_is_loopback(struct xdp_md *ctx)
 {
-	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
-
-	return !!(xdp->rxq->dev->flags & SG_IFF_LOOPBACK);
+	return ctx->ingress_ifindex == SG_LOOPBACK_IFINDEX;
 }
 
 /*

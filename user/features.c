@@ -108,6 +108,19 @@ static int probe_kprobe(const char *func, char *why, size_t len)
 	return 1;
 }
 
+/* Does struct SNAME in the kernel's BTF have member MNAME? */
+static int btf_has_member(const struct btf *btf, const char *sname, const char *mname)
+{
+	int id = btf ? btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), mname))
+			return 1;
+	return 0;
+}
+
 struct helper {
 	enum bpf_func_id id;
 	const char *n;
@@ -173,6 +186,16 @@ static void probe_all(void)
 	id = vm ? btf__find_by_name_kind(vm, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) : -1;
 	add("kfunc_cast_to_kern_ctx", id > 0, id > 0 ? "kfunc in the kernel's BTF" :
 	    "kfunc missing (Linux 6.2+; not needed)");
+	/* bpf/local.h: the per-netns address tables (6.13+) read through BTF */
+	if (btf_has_member(vm, "netns_ipv4", "inet_addr_lst") &&
+	    btf_has_member(vm, "netns_ipv6", "inet6_addr_lst") &&
+	    find_ok("kfunc_cast_to_kern_ctx") &&
+	    btf__find_by_name_kind(vm, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0)
+		add("local_addr_check", 1, "SYNs/ACKs to addresses of other hosts (bridged "
+		    "guests) pass untouched");
+	else
+		add("local_addr_check", 0, "no per-netns address tables (Linux 6.13+): SYNs to "
+		    "other hosts' addresses on this interface (bridged guests) are answered too");
 	id = vm ? btf__find_by_name_kind(vm, "bpf_xdp_ct_lookup", BTF_KIND_FUNC) : -1;
 	if (id <= 0 && vm && access("/sys/kernel/btf/nf_conntrack", R_OK) == 0) {
 		ct = btf__parse_split("/sys/kernel/btf/nf_conntrack", vm);
