@@ -101,7 +101,13 @@ enum sg_rl_id {
 	SG_RL_MAX = 8,		/* room for later limiters (e.g. SYN-ACKs) */
 };
 
-#define SG_RST_LIMIT_DEFAULT	1000
+/* Off by default: under a SYN flood a real client's data segment can reach
+ * XDP before the kernel has hashed the child its final ACK created (veth
+ * runs XDP over a batch of frames before the stack sees them); that segment
+ * finds only the listener and fails the cookie check (its seq is past the
+ * ISN). A drop lets the client retransmit; an RST kills the connection
+ * (seen in test_defense_syn_flood). Operators who want the RST opt in. */
+#define SG_RST_LIMIT_DEFAULT	0
 
 struct sg_limits {
 	__u32 rate[SG_RL_MAX];	/* per CPU per second, index enum sg_rl_id; 0: never */
