@@ -20,16 +20,8 @@ set -uo pipefail
 
 T=ops_kill
 ROUNDS=${SG_KILL_ROUNDS:-20}
-sg_require_root $T
-sg_def_require $T
-sg_mount_fs
-sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
-sg_cli_unprotect_on_exit "$NS_S" "$IF_S"
-TMP=$(mktemp -d /tmp/sg-kill.XXXXXX)
-sg_on_exit "rm -rf $TMP"
-S() { sg_in "$NS_S" "$SG_BIN" "$@"; }
+sg_ops_setup $T
 PORT=8080
-PIN=$(sg_def_pin_dir)
 K() { sg_ops_kstate "$NS_S" "$IF_S" "$PIN"; }
 FULL="xdp=ours tc=ours pins=yes" CLEAN="xdp=none tc=none pins=no"
 

@@ -18,16 +18,8 @@ set -uo pipefail
 
 T=ops_race
 ROUNDS=${SG_RACE_ROUNDS:-30}
-sg_require_root $T
-sg_def_require $T
-sg_mount_fs
-sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
-sg_cli_unprotect_on_exit "$NS_S" "$IF_S"
-TMP=$(mktemp -d /tmp/sg-race.XXXXXX)
-sg_on_exit "rm -rf $TMP"
-S() { sg_in "$NS_S" "$SG_BIN" "$@"; }
+sg_ops_setup $T
 PORT=8080 A_PORTS=8080,9001 B_PORTS=8080,9002 START_PORTS=8080,9000
-PIN=$(sg_def_pin_dir)
 
 nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 1000 -t 900 -q >"$TMP/server.log" 2>&1 &
 sg_on_exit "kill $!"

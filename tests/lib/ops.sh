@@ -22,3 +22,19 @@ sg_ops_lock_file() {
 
 # sg_ops_client ADDR PORT: one short real TCP exchange from the client netns
 sg_ops_client() { sg_in "$NS_C" "$SG_CLIENT" -n 1000 -t 5 -q "$1" "$2" >/dev/null 2>&1; }
+
+# sg_ops_setup NAME: the common start of the ops tests, in the test's own
+# shell (its clean-ups must be registered there): root, tools, bpffs, the
+# lab with synguard removed on exit, a scratch dir in TMP, S to run synguard
+# in the server namespace, PIN for the server veth's pin directory.
+sg_ops_setup() {
+	sg_require_root "$1"
+	sg_def_require "$1"
+	sg_mount_fs
+	sg_lab || { sg_fail "$1" "cannot build the lab"; exit 1; }
+	sg_cli_unprotect_on_exit "$NS_S" "$IF_S"
+	TMP=$(mktemp -d "/tmp/sg-$1.XXXXXX")
+	sg_on_exit "rm -rf $TMP"
+	PIN=$(sg_def_pin_dir)
+}
+S() { sg_in "$NS_S" "$SG_BIN" "$@"; }
