@@ -124,3 +124,19 @@ void tu_sleep_until_ns(uint64_t t)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
+
+int tu_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int m[6];
+	char extra;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &extra) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (m[i] > 0xff)
+			return -1;
+		mac[i] = (uint8_t)m[i];
+	}
+	return 0;
+}

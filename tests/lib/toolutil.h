@@ -21,6 +21,9 @@ int tu_parse_addr(const char *s, int family, uint16_t port,
 /* "ADDR" or "[ADDR]:PORT" textual form of a sockaddr. */
 void tu_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 
+/* "aa:bb:cc:dd:ee:ff" into 6 bytes (nothing may follow). Returns 0, or -1. */
+int tu_parse_mac(const char *s, uint8_t mac[6]);
+
 /* CLOCK_MONOTONIC in ns / as seconds. */
 uint64_t tu_now_ns(void);
 /* Sleep until CLOCK_MONOTONIC reaches t (ns). */

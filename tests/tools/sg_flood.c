@@ -371,22 +371,6 @@ static int resolve_dmac(void)
 	return -1;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int m[6];
-	char extra;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &extra) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (m[i] > 0xff)
-			return -1;
-		mac[i] = (uint8_t)m[i];
-	}
-	return 0;
-}
-
 static int parse_prefix(const char *s, int family, uint8_t addr[16], int *plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
@@ -450,7 +434,7 @@ int main(int argc, char **argv)
 			if (tu_parse_uint(optarg, 1, 65535, &v) < 0) goto bad;
 			o.dport = (uint16_t)v;
 			break;
-		case 'M': if (parse_mac(optarg, o.dmac) < 0) goto bad; o.have_dmac = true; break;
+		case 'M': if (tu_parse_mac(optarg, o.dmac) < 0) goto bad; o.have_dmac = true; break;
 		case 'c': if (tu_parse_uint(optarg, 1, UINT64_MAX / 2, &o.count) < 0) goto bad; break;
 		case 'r': if (tu_parse_uint(optarg, 0, 1000000000, &o.rate) < 0) goto bad; break;
 		case 'd': if (tu_parse_seconds(optarg, &o.duration) < 0) goto bad; break;

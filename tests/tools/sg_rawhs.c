@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "pkt.h"
+#include "toolutil.h"
 
 static double now_s(void)
 {
@@ -39,17 +40,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int parse_mac(const char *s, uint8_t m[6])
-{
-	unsigned int b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		m[i] = (uint8_t)b[i];
-	return 0;
 }
 
 /* Wait up to timeout for a TCP frame from the server to our port; 1 with pi
@@ -105,7 +95,7 @@ int main(int argc, char **argv)
 		case 's': src = optarg; break;
 		case 'd': dst = optarg; break;
 		case 'p': port = atoi(optarg); break;
-		case 'm': have_dmac = parse_mac(optarg, dmac) == 0; break;
+		case 'm': have_dmac = tu_parse_mac(optarg, dmac) == 0; break;
 		case 'D': delay_ms = atoi(optarg); break;
 		case 'N': ts = false; break;
 		case 'A': ack_ts = false; break;

@@ -43,22 +43,6 @@ static int pin(int cpu)
 	return sched_getcpu() == cpu ? 0 : -1;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int m[6];
-	char extra;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &extra) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (m[i] > 0xff)
-			return -1;
-		mac[i] = (uint8_t)m[i];
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -93,7 +77,7 @@ int main(int argc, char **argv)
 		case 'D': dst = optarg; break;
 		case 'p': if (tu_parse_uint(optarg, 1, 65535, &dport)) goto usage; break;
 		case 's': if (tu_parse_uint(optarg, 1, 65535, &sport)) goto usage; break;
-		case 'M': if (parse_mac(optarg, dmac)) goto usage; have_mac = true; break;
+		case 'M': if (tu_parse_mac(optarg, dmac)) goto usage; have_mac = true; break;
 		case '0': if (tu_parse_uint(optarg, 0, CPU_SETSIZE - 1, &syn_cpu)) goto usage; break;
 		case '1': if (tu_parse_uint(optarg, 0, CPU_SETSIZE - 1, &ack_cpu)) goto usage; break;
 		case 't': if (tu_parse_uint(optarg, 1, 600000, &timeout_ms)) goto usage; break;
