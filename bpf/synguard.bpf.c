@@ -19,6 +19,7 @@
 #include "local.h"
 #include "verify.h"
 #include "ratelimit.h"
+#include "srclimit.h"
 #include "rst.h"
 #include "kcookie.h"
 #include "run_config.h"
@@ -77,10 +78,11 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct sg_config *cfg = sg_get_config();
 	struct sg_syn_scratch *sc = sg_get_scratch();
+	struct sg_limits *lim = sg_get_limits();
 	struct bpf_sock *sk;
 	struct tcphdr *th;
 
-	if (!p || !cfg || !sc || p->l4_off > SG_MAX_L4_OFF)
+	if (!p || !cfg || !sc || !lim || p->l4_off > SG_MAX_L4_OFF)
 		return pass(SG_CNT_PASS_MALFORMED);
 	th = data + p->l4_off;
 	if ((void *)(th + 1) > data_end)
@@ -103,6 +105,8 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	/* kernels without the handoff kfunc: the kernel answers (kcookie.h) */
 	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
 		bpf_sk_release(sk);
+		if (!sg_src_allow(lim, p))
+			return drop(SG_CNT_DROP_SYN_LIMITED);
 		if (sg_tracing_syn())
 			sg_note_syn(p, sc->in.sport, sc->in.dport);
 		return pass(SG_CNT_PASS_SYN_KERNEL);
@@ -120,6 +124,12 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		return drop(SG_CNT_DROP_MARTIAN);
 	if (!sg_csum_ok(data, data_end, p))
 		return drop(SG_CNT_DROP_BAD_CSUM);
+	/* policy: only SYNs that would get a cookie pay for it, the source's
+	 * share first (a flooder must not use up everyone's SYN-ACKs) */
+	if (!sg_src_allow(lim, p))
+		return drop(SG_CNT_DROP_SYN_LIMITED);
+	if (!sg_rl_allow_shared(lim, SG_RL_SYNACK))
+		return drop(SG_CNT_DROP_SYNACK_CAPPED);
 
 	sg_parse_opts(data, data_end, p, &sc->in.o);
 	if (sg_tracing_syn())

@@ -93,12 +93,16 @@ struct sg_state {
 };
 
 /* ---- limits (map sg_limits, ARRAY with one entry, written only by protect) ----
- * Rates are per CPU per second, with a burst of one second's worth; 0 turns
- * the answer off. The state of each limiter lives in map sg_rl (bpf/ratelimit.h),
- * index enum sg_rl_id. Unused words are for later limits (zero: off). */
+ * rate[]: answers XDP sends on its own, per second, index enum sg_rl_id; 0
+ * turns the answer off (the RST) or the cap off (the SYN-ACK). The state of
+ * each limiter lives in map sg_rl (per CPU, bpf/ratelimit.h sg_rl_allow) or
+ * sg_rl_shared (one bucket for all CPUs, sg_rl_allow_shared). Unused words
+ * are for later limits (zero: off). */
 enum sg_rl_id {
-	SG_RL_RST,		/* RSTs for invalid cookie ACKs */
-	SG_RL_MAX = 8,		/* room for later limiters (e.g. SYN-ACKs) */
+	SG_RL_RST,		/* RSTs for invalid cookie ACKs: per CPU, burst 1 s */
+	SG_RL_SYNACK,		/* --synack-limit: SYN-ACKs of the interface, all
+				 * CPUs together (shared bucket), burst 100 ms */
+	SG_RL_MAX = 8,		/* room for later limiters */
 };
 
 /* Off by default: under a SYN flood a real client's data segment can reach
@@ -109,8 +113,47 @@ enum sg_rl_id {
  * (seen in test_defense_syn_flood). Operators who want the RST opt in. */
 #define SG_RST_LIMIT_DEFAULT	0
 
+/* The SYN-ACK cap's burst: what the shared bucket may send at once after
+ * an idle time, as a share of one second (1/10: a tenth of the rate). */
+#define SG_SYNACK_BURST_DIV	10
+
+/* The per-source SYN limit (protect --syn-limit, bpf/srclimit.h). Off while
+ * src_interval_ns is 0: then the SYN path does not touch map sg_src. */
+#define SG_SRC_PLEN4_DEFAULT	32
+#define SG_SRC_PLEN6_DEFAULT	64
+#define SG_SRC_TABLE_DEFAULT	65536	/* entries of the LRU table sg_src */
+
 struct sg_limits {
-	__u32 rate[SG_RL_MAX];	/* per CPU per second, index enum sg_rl_id; 0: never */
+	__u32 rate[SG_RL_MAX];	/* per second, index enum sg_rl_id; 0: never / no cap */
+	/* 1e9 / rate[] (0 with rate 0), for the shared buckets: protect
+	 * divides, so that XDP does not */
+	__u64 rl_interval_ns[SG_RL_MAX];
+	/* per-source SYN limit: a GCRA bucket per source prefix. A SYN is
+	 * allowed if the prefix's theoretical arrival time is at most
+	 * src_tau_ns ahead of now; it then moves by src_interval_ns. */
+	__u64 src_interval_ns;	/* 1e9 / --syn-limit; 0: no per-source limit */
+	__u64 src_tau_ns;	/* (--syn-burst - 1) * src_interval_ns */
+	__u32 src_rate;		/* --syn-limit as given, for status */
+	__u32 src_burst;	/* --syn-burst as given, for status */
+	__u8 src_plen4;		/* IPv4 prefix length of a source (1..32) */
+	__u8 src_plen6;		/* IPv6 prefix length of a source (1..128) */
+	__u8 pad[6];
+};
+
+/* One source prefix in map sg_src (LRU_HASH, written only by XDP; `top`
+ * reads it). Address masked to the prefix, network order, IPv4 in [0]. */
+struct sg_src_key {
+	__u32 addr[4];
+	__u8 family;		/* 4 or 6 */
+	__u8 plen;
+	__u16 pad;
+};
+
+struct sg_src_val {
+	__u64 tat_ns;		/* GCRA theoretical arrival time (coarse clock) */
+	__u64 syns;		/* SYNs counted against this prefix (all CPUs) */
+	__u64 dropped;		/* of them, over the limit */
+	__u64 last_ns;		/* coarse clock of the last SYN */
 };
 
 enum sg_mode {
@@ -155,6 +198,8 @@ enum sg_counter {
 	SG_CNT_DROP_BAD_CSUM,		/* SYN/ACK with a bad IPv4 or TCP checksum */
 	SG_CNT_DROP_FRAGMENT,		/* first fragment of a SYN/ACK to a protected port */
 	SG_CNT_DROP_UNCHECKED,		/* IPv6 extension chain longer than we walk */
+	SG_CNT_DROP_SYN_LIMITED,	/* SYN over its source prefix's --syn-limit */
+	SG_CNT_DROP_SYNACK_CAPPED,	/* SYN not answered: over the --synack-limit cap */
 	SG_CNT_XDP_MAX,			/* end of the XDP reasons */
 	SG_CNT_TC_HANDOFF_OK = SG_CNT_XDP_MAX, /* bpf_sk_assign_tcp_reqsk() succeeded */
 	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
@@ -195,6 +240,8 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_DROP_BAD_CSUM]		= "drop_bad_csum",
 	[SG_CNT_DROP_FRAGMENT]		= "drop_fragment",
 	[SG_CNT_DROP_UNCHECKED]		= "drop_unchecked",
+	[SG_CNT_DROP_SYN_LIMITED]	= "drop_syn_limited",
+	[SG_CNT_DROP_SYNACK_CAPPED]	= "drop_synack_capped",
 	[SG_CNT_TC_HANDOFF_OK]		= "handoff_ok",
 	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
 	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",

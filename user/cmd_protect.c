@@ -29,6 +29,7 @@
 #include "json.h"
 #include "keyfile.h"
 #include "keyring.h"
+#include "limits_opts.h"
 #include "handshake.h"
 #include "kernel_support.h"
 #include "lock.h"
@@ -56,7 +57,7 @@ struct protect_opts {
 	int max_age_s;		/* --max-ack-age, -1: default */
 	int skew_s;		/* --max-clock-skew, -1: default */
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
-	__u32 rst_limit;	/* --rst-limit: RSTs per second per CPU, 0 = none */
+	struct sg_limit_opts lim;	/* --rst-limit, --syn-limit, --synack-limit ... */
 	enum sg_design design;	/* SG_DESIGN_NONE until resolved: --defense auto */
 	bool design_given;
 	enum sg_attach attach;	/* --attach */
@@ -81,38 +82,21 @@ struct undo {
 	struct sg_foreign foreign;	/* --force: the program to put back */
 };
 
-#define SG_RST_LIMIT_MAX 10000000U
-
-/* --rst-limit N (also "N/s"): RSTs per second per CPU, 0 = none */
-static int sg_rst_limit_parse(const char *arg, __u32 *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*arg < '0' || *arg > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || (*end && strcmp(end, "/s")) || v > SG_RST_LIMIT_MAX)
-		return -1;
-	*out = (__u32)v;
-	return 0;
-}
-
 /* sg_limits has one writer: protect (docs/design.md) */
 static int sg_write_limits(int fd, const struct protect_opts *o)
 {
-	struct sg_limits l = {};
+	struct sg_limits l;
 	__u32 zero = 0;
 
-	l.rate[SG_RL_RST] = o->rst_limit;
+	sg_limit_opts_fill(&o->lim, &l);
 	return bpf_map_update_elem(fd, &zero, &l, BPF_ANY) ? -errno : 0;
 }
 
 static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
 	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
-	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO };
+	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO, OPT_SYN_LIMIT, OPT_SYN_BURST,
+	       OPT_SYN_PREFIX6, OPT_SYN_TABLE, OPT_SYNACK_LIMIT };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -126,6 +110,11 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "max-clock-skew", required_argument, NULL, OPT_SKEW },
 		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		{ "rst-limit", required_argument, NULL, OPT_RST_LIMIT },
+		{ "syn-limit", required_argument, NULL, OPT_SYN_LIMIT },
+		{ "syn-burst", required_argument, NULL, OPT_SYN_BURST },
+		{ "syn-limit-prefix6", required_argument, NULL, OPT_SYN_PREFIX6 },
+		{ "syn-limit-table", required_argument, NULL, OPT_SYN_TABLE },
+		{ "synack-limit", required_argument, NULL, OPT_SYNACK_LIMIT },
 		{ "defense", required_argument, NULL, OPT_DEFENSE },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "prio", required_argument, NULL, OPT_PRIO },
@@ -134,7 +123,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	char *end;
+	char *end, msg[256];
 	long v;
 	int c, err;
 
@@ -142,7 +131,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	o->mode = SG_MODE_NATIVE;
 	o->ttl = DEFAULT_TTL;
 	o->max_age_s = o->skew_s = -1;
-	o->rst_limit = SG_RST_LIMIT_DEFAULT;
+	sg_limit_opts_init(&o->lim);
 	o->prio = SG_XDP_RUN_PRIO;
 	optind = 1;
 	opterr = 0;
@@ -200,10 +189,22 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			o->clock_offset_ms = v;
 			break;
 		case OPT_RST_LIMIT:
-			if (sg_rst_limit_parse(optarg, &o->rst_limit))
-				return sg_fail(SG_EXIT_USAGE, "bad --rst-limit '%s': use 0..%u "
-					       "(RSTs per second per CPU; 0: never send RSTs)",
-					       optarg, SG_RST_LIMIT_MAX);
+			if (sg_rst_limit_parse(optarg, &o->lim.rst_limit, msg, sizeof(msg)))
+				return sg_fail(SG_EXIT_USAGE, "%s", msg);
+			break;
+		case OPT_SYN_LIMIT:
+		case OPT_SYN_BURST:
+		case OPT_SYN_PREFIX6:
+		case OPT_SYN_TABLE:
+		case OPT_SYNACK_LIMIT:
+			err = c == OPT_SYN_LIMIT ? sg_syn_limit_parse(optarg, &o->lim, msg, sizeof(msg)) :
+			      c == OPT_SYN_BURST ? sg_syn_burst_parse(optarg, &o->lim, msg, sizeof(msg)) :
+			      c == OPT_SYN_PREFIX6 ? sg_syn_prefix6_parse(optarg, &o->lim, msg,
+									  sizeof(msg)) :
+			      c == OPT_SYN_TABLE ? sg_syn_table_parse(optarg, &o->lim, msg, sizeof(msg)) :
+			      sg_synack_limit_parse(optarg, &o->lim, msg, sizeof(msg));
+			if (err)
+				return sg_fail(SG_EXIT_USAGE, "%s", msg);
 			break;
 		case OPT_DEFENSE:
 			if (sg_design_parse(optarg, &o->design))
@@ -239,6 +240,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		return sg_fail(SG_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (!o->ports_arg)
 		return sg_fail(SG_EXIT_USAGE, "missing --ports (e.g. --ports 80,443)");
+	if (sg_limit_opts_check(&o->lim, msg, sizeof(msg)))
+		return sg_fail(SG_EXIT_USAGE, "%s", msg);
 	return 0;
 }
 
@@ -360,7 +363,8 @@ struct report {
 	enum sg_mode mode;
 	const __u64 *ports;
 	int ttl;
-	__u32 rst_limit;
+	const struct sg_limit_opts *lim;
+	__u32 src_table;	/* entries of sg_src */
 	const char *key_source;	/* "random", "file", "unchanged" */
 	const char *key_file;
 	bool key_rotated;	/* a new key became current (the old one still valid) */
@@ -401,7 +405,21 @@ static void print_report(const struct report *r)
 		sg_ports_foreach(r->ports, json_port, w);
 		jw_end_array(w);
 		jw_int_field(w, "ttl", r->ttl);
-		jw_uint_field(w, "rst_limit", r->rst_limit);
+		jw_uint_field(w, "rst_limit", r->lim->rst_limit);
+		jw_uint_field(w, "synack_limit", r->lim->synack_limit);
+		jw_name(w, "syn_limit");
+		if (r->lim->syn_rate) {
+			jw_start_object(w);
+			jw_uint_field(w, "rate", r->lim->syn_rate);
+			jw_uint_field(w, "burst", r->lim->syn_burst ? r->lim->syn_burst :
+						     r->lim->syn_rate);
+			jw_uint_field(w, "prefix4", r->lim->plen4);
+			jw_uint_field(w, "prefix6", r->lim->plen6);
+			jw_uint_field(w, "table", r->src_table);
+			jw_end_object(w);
+		} else {
+			jw_null(w);
+		}
 		jw_string_field(w, "key_source", r->key_source);
 		if (r->key_file)
 			jw_string_field(w, "key_file", r->key_file);
@@ -446,8 +464,19 @@ static void print_report(const struct report *r)
 	printf("  defense:  %s\n", sg_design_name(r->design));
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
-	if (r->rst_limit)
-		printf("  rst:      at most %u/s per CPU for invalid cookie ACKs\n", r->rst_limit);
+	if (r->lim->syn_rate)
+		printf("  syn:      at most %u/s per source prefix (/%u IPv4, /%u IPv6), burst "
+		       "%u, %u prefixes tracked\n", r->lim->syn_rate, r->lim->plen4, r->lim->plen6,
+		       r->lim->syn_burst ? r->lim->syn_burst : r->lim->syn_rate, r->src_table);
+	else
+		printf("  syn:      no per-source limit\n");
+	if (r->lim->synack_limit)
+		printf("  synack:   at most %u/s for the interface (all CPUs)\n",
+		       r->lim->synack_limit);
+	else
+		printf("  synack:   no cap\n");
+	if (r->lim->rst_limit)
+		printf("  rst:      at most %u/s per CPU for invalid cookie ACKs\n", r->lim->rst_limit);
 	else
 		printf("  rst:      off (invalid cookie ACKs are dropped silently)\n");
 	if (r->key_file)
@@ -561,6 +590,25 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
 			       "limits map (an older build); run 'synguard unprotect %s' first",
 			       o->ifname, o->ifname);
+	if (d->src_fd < 0)
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
+			       "per-source SYN table (an older build); run 'synguard unprotect %s' "
+			       "first", o->ifname, o->ifname);
+	{
+		struct bpf_map_info mi = {};
+		__u32 len = sizeof(mi);
+
+		if (bpf_obj_get_info_by_fd(d->src_fd, &mi, &len))
+			return sg_fail(SG_EXIT_ERROR, "cannot read the per-source SYN table of %s: "
+				       "%s", o->ifname, strerror(errno));
+		if (o->lim.table_given && o->lim.table != mi.max_entries)
+			return sg_fail(SG_EXIT_CONFLICT, "the per-source SYN table of %s holds %u "
+				       "prefixes; resizing it to %u needs a re-attach. Run "
+				       "'synguard unprotect %s' first if that is acceptable (nothing "
+				       "was changed)", o->ifname, mi.max_entries, o->lim.table,
+				       o->ifname);
+		r.src_table = mi.max_entries;
+	}
 	/* a new key goes into a free slot first, then the config makes it
 	 * current: the old key is accepted for as long as a cookie lives */
 	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated)))
@@ -579,7 +627,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.mode = d->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
-	r.rst_limit = o->rst_limit;
+	r.lim = &o->lim;
 	r.key_source = key ? "file" : "unchanged";
 	r.key_rotated = rotated;
 	r.key_file = key ? o->key_file : NULL;
@@ -710,6 +758,13 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 	return 0;
 }
 
+/* --syn-limit-table: the size of the LRU table sg_src, fixed at load */
+static int set_src_table(struct synguard *skel, const struct protect_opts *o)
+{
+	return bpf_map__set_max_entries(skel->maps.sg_src,
+					o->lim.table ? o->lim.table : SG_SRC_TABLE_DEFAULT);
+}
+
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
 static int protect_new(const struct protect_opts *o_arg, int ifindex, const struct sg_defense *d,
 		       const __u64 *ports, const __u64 *key, struct undo *u)
@@ -795,6 +850,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 
 	skel = synguard__open();
 	err = skel ? share_synts(skel, &share) : -errno;
+	if (!err)
+		err = set_src_table(skel, o);
 	/* without the handoff kfunc sg_tc cannot load (handoff.h) */
 	if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
 		err = bpf_program__set_autoload(skel->progs.sg_tc, false);
@@ -808,6 +865,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 			plan.method = SG_ATTACH_NETLINK;
 			skel = synguard__open();
 			err = skel ? share_synts(skel, &share) : -errno;
+			if (!err)
+				err = set_src_table(skel, o);
 			if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
 				err = bpf_program__set_autoload(skel->progs.sg_tc, false);
 			if (!err)
@@ -950,7 +1009,8 @@ pin:
 	r.mode = o->mode;
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
-	r.rst_limit = o->rst_limit;
+	r.lim = &o->lim;
+	r.src_table = bpf_map__max_entries(skel->maps.sg_src);
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);

@@ -11,11 +11,13 @@
 #include "attach_libxdp.h"
 #include "defense_maps.h"
 
+#define SG_MAX_PROG_MAPS 64
+
 static void init(struct sg_defense *d, int ifindex)
 {
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
-	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = -1;
+	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = d->src_fd = -1;
 	d->keys_fd = d->trace_fd = d->state_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
@@ -24,7 +26,7 @@ static void init(struct sg_defense *d, int ifindex)
 void sg_defense_close(struct sg_defense *d)
 {
 	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
-		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd };
+		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd, &d->src_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -38,11 +40,13 @@ void sg_defense_close(struct sg_defense *d)
 static int open_maps(struct sg_defense *d)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[16], n;
+	/* room for every map of sg_xdp (a program that uses more would
+	 * have maps we do not see) */
+	__u32 len = sizeof(info), ids[SG_MAX_PROG_MAPS], n;
 
 	if (bpf_obj_get_info_by_fd(d->xdp_fd, &info, &len))
 		return -errno;
-	n = info.nr_map_ids < 16 ? info.nr_map_ids : 16;
+	n = info.nr_map_ids < SG_MAX_PROG_MAPS ? info.nr_map_ids : SG_MAX_PROG_MAPS;
 	memset(&info, 0, sizeof(info));
 	info.nr_map_ids = n;
 	info.map_ids = (__u64)(unsigned long)ids;
@@ -83,6 +87,9 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_limits")) {
 			slot = &d->limits_fd;
 			want = sizeof(struct sg_limits);
+		} else if (!strcmp(mi.name, "sg_src")) {
+			slot = &d->src_fd;
+			want = sizeof(struct sg_src_val);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

@@ -28,6 +28,7 @@ struct sg_defense {
 	int trace_fd;		/* map sg_trace */
 	int state_fd;		/* map sg_state */
 	int limits_fd;		/* map sg_limits (-1 if absent: an older build) */
+	int src_fd;		/* map sg_src, per-source SYN limit (-1 if absent) */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;
