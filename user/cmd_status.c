@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "features.h"
 #include "json.h"
+#include "limits_show.h"
 #include "lock.h"
 #include "pins.h"
 #include "ports.h"
@@ -168,8 +169,10 @@ static void show(struct jw *w, const struct sg_defense *d)
 	char since[32], ports[1024], pin_dir[PATH_MAX];
 	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
 	enum sg_design design;
+	struct sg_limits_view lv;
 	bool pinned;
 
+	sg_limits_view_read(d, &lv);
 	if (sg_defense_read_config(d, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
 	design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
@@ -196,6 +199,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_uint_field(w, "since_unix", cfg.since_unix);
 		jw_uint_field(w, "updated_unix", cfg.updated_unix);
 		jw_uint_field(w, "ttl", cfg.ttl);
+		sg_limits_view_json(w, &lv);
 		jw_uint_field(w, "xdp_prog_id", d->xdp_id);
 		jw_uint_field(w, "tc_prog_id", d->tc_id);
 		jw_bool_field(w, "healthy", complete(d, &cfg));
@@ -231,6 +235,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  defense:  %s\n", sg_design_name(design));
 	printf("  ttl:      %u\n", cfg.ttl);
+	sg_limits_view_text(&lv);
 	printf("  xdp prog: id %u\n", d->xdp_id);
 	if (design == SG_DESIGN_KERNEL_COOKIES)
 		printf("  tc prog:  none (not needed by the kernel-cookies defense)\n");

@@ -23,5 +23,6 @@ int cmd_metrics(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_unapply(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

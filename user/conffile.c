@@ -9,6 +9,7 @@
 
 #include "attach.h"
 #include "conffile.h"
+#include "limits_opts.h"
 #include "ports.h"
 
 void sg_conf_free(struct sg_conf *c)
@@ -17,6 +18,8 @@ void sg_conf_free(struct sg_conf *c)
 		free(c->ifaces[i].ports);
 		free(c->ifaces[i].mode);
 		free(c->ifaces[i].key_file);
+		for (int j = 0; j < SG_CONF_NLIMITS; j++)
+			free(c->ifaces[i].limit[j]);
 	}
 	free(c->ifaces);
 	c->ifaces = NULL;
@@ -82,6 +85,18 @@ static bool valid_ifname(const char *s)
 	return true;
 }
 
+/* the policy limit keys: protect's option names and parsers */
+static const struct {
+	const char *name;
+	int (*parse)(const char *, struct sg_limit_opts *, char *, size_t);
+} limit_keys[SG_CONF_NLIMITS] = {
+	[SG_CONF_SYN_LIMIT]	= { "syn-limit", sg_syn_limit_parse },
+	[SG_CONF_SYN_BURST]	= { "syn-burst", sg_syn_burst_parse },
+	[SG_CONF_SYN_PREFIX6]	= { "syn-limit-prefix6", sg_syn_prefix6_parse },
+	[SG_CONF_SYN_TABLE]	= { "syn-limit-table", sg_syn_table_parse },
+	[SG_CONF_SYNACK_LIMIT]	= { "synack-limit", sg_synack_limit_parse },
+};
+
 static int set_key(struct sg_conf_iface *f, const char *key, const char *val, const char *src,
 		   int line, char *err, size_t errlen)
 {
@@ -136,8 +151,21 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 			f->enable_syncookies = b;
 		return 0;
 	}
+	for (int i = 0; i < SG_CONF_NLIMITS; i++) {
+		struct sg_limit_opts lo;
+
+		if (strcmp(k, limit_keys[i].name))
+			continue;
+		sg_limit_opts_init(&lo);
+		if (limit_keys[i].parse(val, &lo, msg, sizeof(msg)))
+			return fail(err, errlen, src, line, "%s", msg);
+		free(f->limit[i]);
+		return (f->limit[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
+							      "out of memory");
+	}
 	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
-		    "force, enable-syncookies)", key);
+		    "force, enable-syncookies, syn-limit, syn-burst, syn-limit-prefix6, "
+		    "syn-limit-table, synack-limit)", key);
 }
 
 int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *err, size_t errlen)
@@ -216,10 +244,15 @@ int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *er
 			break;
 	}
 	free(copy);
-	for (int i = 0; !rc && i < c->n; i++)
+	for (int i = 0; !rc && i < c->n; i++) {
 		if (!c->ifaces[i].ports)
 			rc = fail(err, errlen, src, c->ifaces[i].line, "[%s] has no 'ports'",
 				  c->ifaces[i].ifname);
+		else if (c->ifaces[i].limit[SG_CONF_SYN_BURST] &&
+			 !c->ifaces[i].limit[SG_CONF_SYN_LIMIT])
+			rc = fail(err, errlen, src, c->ifaces[i].line, "[%s]: syn-burst needs "
+				  "syn-limit", c->ifaces[i].ifname);
+	}
 	if (rc)
 		sg_conf_free(c);
 	return rc;
@@ -286,6 +319,17 @@ int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_
 		argv[n++] = "--force";
 	if (f->enable_syncookies)
 		argv[n++] = "--enable-syncookies";
+	for (int i = 0; i < SG_CONF_NLIMITS; i++) {
+		static const char *const opt[SG_CONF_NLIMITS] = {
+			"--syn-limit", "--syn-burst", "--syn-limit-prefix6", "--syn-limit-table",
+			"--synack-limit",
+		};
+
+		if (f->limit[i]) {
+			argv[n++] = (char *)opt[i];
+			argv[n++] = f->limit[i];
+		}
+	}
 	argv[n] = NULL;
 	return n;
 }

@@ -12,6 +12,8 @@
  *   key-file = /etc/synguard.key
  *   force = no                    (yes/no, true/false, on/off, 1/0)
  *   enable-syncookies = no
+ *   syn-limit = 100/24            (protect --syn-limit; also syn-burst,
+ *   synack-limit = 5000            syn-limit-prefix6, syn-limit-table)
  *
  * Every value is checked here with protect's own parsers, so a bad file is
  * refused as a whole before anything is attached.
@@ -37,6 +39,19 @@ struct sg_conf_iface {
 	char *key_file;		/* NULL: random key */
 	bool force;
 	bool enable_syncookies;
+	/* policy limits as written (validated), NULL: not given; index
+	 * enum sg_conf_limit */
+	char *limit[5];
+};
+
+/* the limit keys, in the order of sg_conf_iface.limit[] */
+enum sg_conf_limit {
+	SG_CONF_SYN_LIMIT,
+	SG_CONF_SYN_BURST,
+	SG_CONF_SYN_PREFIX6,
+	SG_CONF_SYN_TABLE,
+	SG_CONF_SYNACK_LIMIT,
+	SG_CONF_NLIMITS
 };
 
 struct sg_conf {
@@ -53,8 +68,8 @@ int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
- * NULL-terminated; strings point into f. Returns argc (at most 13). */
-#define SG_CONF_ARGV_MAX 14
+ * NULL-terminated; strings point into f. Returns argc (at most 23). */
+#define SG_CONF_ARGV_MAX 24
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
 #endif

@@ -19,6 +19,7 @@ static const struct sg_cmd cmds[] = {
 	{ "unprotect", cmd_unprotect, "remove the defense from an interface" },
 	{ "status", cmd_status, "show protected interfaces" },
 	{ "stats", cmd_stats, "show defense counters (totals or rates)" },
+	{ "top", cmd_top, "the source prefixes sending the most SYNs (live in a terminal)" },
 	{ "trace", cmd_trace, "stream TCP handshakes, closes and failures with latencies" },
 	{ "hist", cmd_hist, "live per-port TCP handshake latency histograms" },
 	{ "metrics", cmd_metrics, "serve Prometheus metrics (counters, state, histograms)" },

@@ -76,6 +76,15 @@ int main(void)
 		"/etc/synguard.key --force --enable-syncookies");
 	argv_is("conf_argv_minimal", &c.ifaces[1], "protect veth1 --ports 22");
 	sg_conf_free(&c);
+	SG_EXPECT("conf_limits_parse", !sg_conf_parse("[eth0]\nports=80\nsyn-limit = 100/24\n"
+						      "syn_burst=200\nsyn-limit-prefix6=48\n"
+						      "syn-limit-table = 1024\nsynack-limit=5000\n",
+						      "t", &c, err, sizeof(err)) && c.n == 1, "%s", err);
+	if (c.n == 1)
+		argv_is("conf_argv_limits", &c.ifaces[0],
+			"protect eth0 --ports 80 --syn-limit 100/24 --syn-burst 200 "
+			"--syn-limit-prefix6 48 --syn-limit-table 1024 --synack-limit 5000");
+	sg_conf_free(&c);
 
 	SG_EXPECT("conf_empty_ok", !sg_conf_parse("# nothing\n\n", "t", &c, err, sizeof(err)) &&
 		  c.n == 0, "%s", err);
@@ -105,6 +114,13 @@ int main(void)
 	reject("conf_empty_ifname", "[ ]\nports=80\n", "bad interface name");
 	reject("conf_no_equals", "[eth0]\nports 80\n", "expected 'key = value'");
 	reject("conf_empty_value", "[eth0]\nports =\n", "needs a value");
+	reject("conf_bad_syn_limit", "[eth0]\nports=80\nsyn-limit = fast\n", "t.conf:3: bad --syn-limit");
+	reject("conf_syn_limit_33", "[eth0]\nports=80\nsyn-limit = 10/33\n", "1..32");
+	reject("conf_syn_prefix6_129", "[eth0]\nports=80\nsyn-limit-prefix6 = 129\n", "1..128");
+	reject("conf_synack_zero", "[eth0]\nports=80\nsynack-limit = 0\n", "--synack-limit");
+	reject("conf_syn_table_huge", "[eth0]\nports=80\nsyn-limit-table = 99999999999\n",
+	       "--syn-limit-table");
+	reject("conf_burst_needs_limit", "[eth0]\nports=80\nsyn-burst = 5\n", "syn-burst needs");
 	reject("conf_line_numbers", "\n\n# c\n[eth0]\nports=80\n\nttl=x\n", "t.conf:7:");
 
 	/* files */
