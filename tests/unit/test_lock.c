@@ -115,7 +115,11 @@ int main(void)
 
 		if (sg_lock_iface(ifindex, "fake0", &l))
 			_exit(2);
-		if (write(pfd[1], "x", 1) != 1 || read(pfd[0], &c, 1) < 0)
+		/* tell the parent we hold it; never read the pipe here: the
+		 * holder could take back its own byte and the parent would
+		 * wait for it forever */
+		c = 'x';
+		if (write(pfd[1], &c, 1) != 1)
 			_exit(3);
 		pause();	/* until SIGKILL */
 		_exit(0);
