@@ -116,8 +116,10 @@ static __always_inline int sg_gcra(__u64 *tat, __u64 now, __u64 interval, __u64 
 }
 
 /* 1 if limiter id may send one more packet now, counted over all CPUs;
- * burst: a 1/SG_SYNACK_BURST_DIV second's worth. Rate 0: no cap (1). */
-static __always_inline int sg_rl_allow_shared(const struct sg_limits *lim, enum sg_rl_id id)
+ * burst: a 1/SG_SYNACK_BURST_DIV second's worth. Rate 0: no cap (1). now:
+ * sg_policy_now(). */
+static __always_inline int sg_rl_allow_shared(const struct sg_limits *lim, enum sg_rl_id id,
+					      __u64 now)
 {
 	__u32 key = id & (SG_RL_MAX - 1);
 	__u64 interval = lim->rl_interval_ns[key];
@@ -128,8 +130,16 @@ static __always_inline int sg_rl_allow_shared(const struct sg_limits *lim, enum 
 	tat = bpf_map_lookup_elem(&sg_rl_shared, &key);
 	if (!tat)
 		return 0;
-	return sg_gcra(tat, bpf_ktime_get_coarse_ns(), interval,
-		       1000000000ULL / SG_SYNACK_BURST_DIV);
+	return sg_gcra(tat, now, interval, 1000000000ULL / SG_SYNACK_BURST_DIV);
+}
+
+/* The clock of the shared buckets, read once per packet, and only when a
+ * shared limit is configured (0 otherwise: no check looks at it). */
+static __always_inline __u64 sg_policy_now(const struct sg_limits *lim)
+{
+	if (!lim->src_interval_ns && !lim->rl_interval_ns[SG_RL_SYNACK])
+		return 0;
+	return bpf_ktime_get_coarse_ns();
 }
 
 #endif

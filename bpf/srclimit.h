@@ -7,8 +7,10 @@
  *
  * One shared entry per prefix, not per CPU: RSS spreads one source's SYNs
  * over the queues (its ports vary), and per-CPU buckets would allow ncpus x
- * the rate. The bucket word moves by compare-and-swap, the counters by
- * atomic adds; `synguard top` reads syns/dropped/last_ns.
+ * the rate. The bucket word moves by compare-and-swap (exact); the counters
+ * `synguard top` reads (syns, dropped, last_ns) are plain stores, cheaper
+ * on the SYN path: two CPUs racing on one prefix may lose an increment,
+ * which a rate display can afford.
  */
 #ifndef SG_BPF_SRCLIMIT_H
 #define SG_BPF_SRCLIMIT_H
@@ -37,12 +39,13 @@ static __always_inline __u32 sg_prefix_mask(__u32 plen, __u32 i)
 }
 
 /* 1 if this SYN is within its source prefix's limit (or no limit is set),
- * 0 if it is over it. Counts the SYN against the prefix either way. */
-static __always_inline int sg_src_allow(const struct sg_limits *lim, const struct sg_pkt *p)
+ * 0 if it is over it. Counts the SYN against the prefix either way. now:
+ * sg_policy_now(). */
+static __always_inline int sg_src_allow(const struct sg_limits *lim, const struct sg_pkt *p,
+					__u64 now)
 {
 	struct sg_src_key k = {};
 	struct sg_src_val *v, nv = {};
-	__u64 now;
 
 	if (!lim->src_interval_ns)
 		return 1;
@@ -56,7 +59,6 @@ static __always_inline int sg_src_allow(const struct sg_limits *lim, const struc
 		k.plen = lim->src_plen4;
 		k.addr[0] = p->saddr[0] & sg_prefix_mask(k.plen, 0);
 	}
-	now = bpf_ktime_get_coarse_ns();
 	v = bpf_map_lookup_elem(&sg_src, &k);
 	if (!v) {
 		/* a new prefix: its first SYN takes one token of a full bucket */
@@ -70,11 +72,12 @@ static __always_inline int sg_src_allow(const struct sg_limits *lim, const struc
 		if (!v)
 			return 1;	/* evicted at once: the table is thrashing */
 	}
-	__sync_fetch_and_add(&v->syns, 1);
-	v->last_ns = now;
+	v->syns++;
+	if (v->last_ns != now)	/* the coarse clock: mostly the same tick */
+		v->last_ns = now;
 	if (sg_gcra(&v->tat_ns, now, lim->src_interval_ns, lim->src_tau_ns))
 		return 1;
-	__sync_fetch_and_add(&v->dropped, 1);
+	v->dropped++;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "verify.h"
 #include "ratelimit.h"
 #include "srclimit.h"
+#include "verdict.h"
 #include "rst.h"
 #include "kcookie.h"
 #include "run_config.h"
@@ -81,6 +82,7 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	struct sg_limits *lim = sg_get_limits();
 	struct bpf_sock *sk;
 	struct tcphdr *th;
+	__u64 now;
 
 	if (!p || !cfg || !sc || !lim || p->l4_off > SG_MAX_L4_OFF)
 		return pass(SG_CNT_PASS_MALFORMED);
@@ -105,8 +107,9 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	/* kernels without the handoff kfunc: the kernel answers (kcookie.h) */
 	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
 		bpf_sk_release(sk);
-		if (!sg_src_allow(lim, p))
-			return drop(SG_CNT_DROP_SYN_LIMITED);
+		if (!sg_src_allow(lim, p, sg_policy_now(lim)))
+			return sg_policy_drop(cfg, SG_CNT_DROP_SYN_LIMITED,
+					      SG_CNT_WOULD_DROP_SYN_LIMITED);
 		if (sg_tracing_syn())
 			sg_note_syn(p, sc->in.sport, sc->in.dport);
 		return pass(SG_CNT_PASS_SYN_KERNEL);
@@ -126,10 +129,12 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		return drop(SG_CNT_DROP_BAD_CSUM);
 	/* policy: only SYNs that would get a cookie pay for it, the source's
 	 * share first (a flooder must not use up everyone's SYN-ACKs) */
-	if (!sg_src_allow(lim, p))
-		return drop(SG_CNT_DROP_SYN_LIMITED);
-	if (!sg_rl_allow_shared(lim, SG_RL_SYNACK))
-		return drop(SG_CNT_DROP_SYNACK_CAPPED);
+	now = sg_policy_now(lim);
+	if (!sg_src_allow(lim, p, now))
+		return sg_policy_drop(cfg, SG_CNT_DROP_SYN_LIMITED, SG_CNT_WOULD_DROP_SYN_LIMITED);
+	if (!sg_rl_allow_shared(lim, SG_RL_SYNACK, now))
+		return sg_policy_drop(cfg, SG_CNT_DROP_SYNACK_CAPPED,
+				      SG_CNT_WOULD_DROP_SYNACK_CAPPED);
 
 	sg_parse_opts(data, data_end, p, &sc->in.o);
 	if (sg_tracing_syn())

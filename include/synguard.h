@@ -34,6 +34,9 @@
 #define SG_CFG_KERNEL_COOKIES	(1U << 3)	/* the 6.0-6.8 design: the kernel answers SYNs,
 						 * XDP drops ACKs without a kernel cookie
 						 * (bpf/kcookie.h); no tc program */
+#define SG_CFG_MONITOR		(1U << 4)	/* protect --monitor: policy verdicts are
+						 * counted as would_*, the packet passes
+						 * (bpf/verdict.h) */
 
 /* The handshake contract (cookie layout, clocks, windows) is in
  * include/handshake.h. Key slots of the key ring (map sg_keys). */
@@ -186,6 +189,8 @@ enum sg_counter {
 	SG_CNT_PASS_NOT_LOCAL,		/* SYN/ACK to an address this host does not own */
 	SG_CNT_PASS_SYN_KERNEL,		/* SYN to a listener, answered by the kernel
 					 * (SG_CFG_KERNEL_COOKIES) */
+	SG_CNT_WOULD_DROP_SYN_LIMITED,	/* monitor: drop_syn_limited, passed */
+	SG_CNT_WOULD_DROP_SYNACK_CAPPED, /* monitor: drop_synack_capped, passed */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
@@ -228,6 +233,8 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_OTHER]		= "pass_other",
 	[SG_CNT_PASS_NOT_LOCAL]		= "pass_not_local",
 	[SG_CNT_PASS_SYN_KERNEL]	= "pass_syn_kernel",
+	[SG_CNT_WOULD_DROP_SYN_LIMITED]	= "would_drop_syn_limited",
+	[SG_CNT_WOULD_DROP_SYNACK_CAPPED] = "would_drop_synack_capped",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",

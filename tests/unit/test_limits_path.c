@@ -9,7 +9,9 @@
  *             counts SYNs and drops per prefix;
  *  synack_*   over the --synack-limit cap SYNs are dropped unanswered
  *             (drop_synack_capped);
- *  order_*    a prefix over its limit does not use up the SYN-ACK cap.
+ *  order_*    a prefix over its limit does not use up the SYN-ACK cap;
+ *  monitor_*  with SG_CFG_MONITOR the same verdicts are counted as
+ *             would_drop_* and the SYN passes untouched.
  */
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -81,6 +83,22 @@ static int src_count(struct xdp_env *e)
 		prev = &k;
 	}
 	return n;
+}
+
+/* The run passes the frame as it was, counting `counter`. */
+static void monitor_untouched(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+			      int counter)
+{
+	uint8_t buf[PKT_MAX];
+	int len = pkt_build(s, buf);
+	struct xres r;
+	char n[128];
+
+	if (xenv_expect(e, name, s, XDP_PASS, counter, &r))
+		return;
+	snprintf(n, sizeof(n), "%s_untouched", name);
+	SG_EXPECT(n, r.len == len && !memcmp(r.data, buf, len) && !r.meta_len,
+		  "frame changed (len %d -> %d)", len, r.len);
 }
 
 static void syn_limit(struct sg_limits *l, __u32 rate, __u32 burst, __u8 plen4, __u8 plen6)
@@ -196,6 +214,27 @@ int main(void)
 	/* the cap is spent now; the source too: its SYN counts as limited */
 	syn(&s, "10.8.0.5");
 	xenv_expect(&e, "order_limited_source_first", &s, XDP_DROP, SG_CNT_DROP_SYN_LIMITED, NULL);
+
+	/* monitor: the same verdicts, counted as would_*, the SYN untouched */
+	syn_limit(&l, 1, 1, 32, 64);
+	l.rate[SG_RL_SYNACK] = 5;
+	l.rl_interval_ns[SG_RL_SYNACK] = 200000000ULL;
+	set_limits(&e, &l);
+	e.cfg.flags |= SG_CFG_MONITOR;
+	xenv_write_config(&e);
+	syn(&s, "10.8.0.5");
+	synack_test(&e, "monitor_first_within_limits", &s, 0);
+	syn(&s, "10.8.0.5");
+	monitor_untouched(&e, "monitor_limited_passes", &s, SG_CNT_WOULD_DROP_SYN_LIMITED);
+	syn(&s, "10.8.0.6");
+	monitor_untouched(&e, "monitor_capped_passes", &s, SG_CNT_WOULD_DROP_SYNACK_CAPPED);
+	SG_EXPECT("monitor_table_counts", !src_entry(&e, "10.8.0.5", 4, 32, &v) && v.syns == 2 &&
+		  v.dropped == 1, "syns %llu dropped %llu", (unsigned long long)v.syns,
+		  (unsigned long long)v.dropped);
+	e.cfg.flags &= ~SG_CFG_MONITOR;
+	xenv_write_config(&e);
+	syn(&s, "10.8.0.5");
+	xenv_expect(&e, "monitor_off_enforces_again", &s, XDP_DROP, SG_CNT_DROP_SYN_LIMITED, NULL);
 
 	close(l4);
 	close(l6);
