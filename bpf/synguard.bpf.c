@@ -24,6 +24,7 @@
 #include "rst.h"
 #include "kcookie.h"
 #include "run_config.h"
+#include "verdict.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -31,10 +32,10 @@ static __always_inline int pass(enum sg_counter c)
 	return XDP_PASS;
 }
 
+/* every drop obeys monitor mode (bpf/verdict.h) */
 static __always_inline int drop(enum sg_counter c)
 {
-	sg_count(c);
-	return XDP_DROP;
+	return sg_drop(c);
 }
 
 /* Remember when the SYN arrived, for the tracer's handshake latency. */
@@ -139,7 +140,12 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	sg_parse_opts(data, data_end, p, &sc->in.o);
 	if (sg_tracing_syn())
 		sg_note_syn(p, sc->in.sport, sc->in.dport);
-	if (sg_synack_plan(ctx, &sc->in, &sc->out) || sg_synack_write(ctx, p, &sc->out))
+	if (sg_synack_plan(ctx, &sc->in, &sc->out))
+		return pass(SG_CNT_PASS_SYN_TX_ERROR);
+	/* monitor mode: not a byte of the SYN is changed */
+	if (sg_monitoring(cfg))
+		return sg_would(SG_CNT_WOULD_TX_SYNACK);
+	if (sg_synack_write(ctx, p, &sc->out))
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
 	sg_count(SG_CNT_TX_SYNACK);
 	return XDP_TX;
@@ -169,6 +175,9 @@ static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *
 		return drop(SG_CNT_DROP_MARTIAN);
 	if (!sg_csum_ok(data, data_end, p))
 		return drop(SG_CNT_DROP_BAD_CSUM);
+	/* monitor mode: the RST is not written */
+	if (sg_monitoring(cfg))
+		return sg_would(SG_CNT_WOULD_TX_RST);
 	r.sport = th->source;
 	r.dport = th->dest;
 	r.seq = th->ack_seq;

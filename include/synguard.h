@@ -35,8 +35,8 @@
 						 * XDP drops ACKs without a kernel cookie
 						 * (bpf/kcookie.h); no tc program */
 #define SG_CFG_MONITOR		(1U << 4)	/* protect --monitor: policy verdicts are
-						 * counted as would_*, the packet passes
-						 * (bpf/verdict.h) */
+						 * counted as would_*, every packet passes
+						 * untouched (bpf/verdict.h) */
 
 /* The handshake contract (cookie layout, clocks, windows) is in
  * include/handshake.h. Key slots of the key ring (map sg_keys). */
@@ -189,6 +189,21 @@ enum sg_counter {
 	SG_CNT_PASS_NOT_LOCAL,		/* SYN/ACK to an address this host does not own */
 	SG_CNT_PASS_SYN_KERNEL,		/* SYN to a listener, answered by the kernel
 					 * (SG_CFG_KERNEL_COOKIES) */
+	/* Monitor mode (SG_CFG_MONITOR): the verdict the packet would have
+	 * had, counted instead of it; the packet passed untouched, so these
+	 * are passes. One per answer or drop reason (bpf/verdict.h). */
+	SG_CNT_WOULD_TX_SYNACK,
+	SG_CNT_WOULD_TX_RST,
+	SG_CNT_WOULD_DROP_COOKIE_INVALID,
+	SG_CNT_WOULD_DROP_SYN_FIN,
+	SG_CNT_WOULD_DROP_SYN_RST,
+	SG_CNT_WOULD_DROP_NO_FLAGS,
+	SG_CNT_WOULD_DROP_FIN_PSH_URG,
+	SG_CNT_WOULD_DROP_RST_CAPPED,
+	SG_CNT_WOULD_DROP_MARTIAN,
+	SG_CNT_WOULD_DROP_BAD_CSUM,
+	SG_CNT_WOULD_DROP_FRAGMENT,
+	SG_CNT_WOULD_DROP_UNCHECKED,
 	SG_CNT_WOULD_DROP_SYN_LIMITED,	/* monitor: drop_syn_limited, passed */
 	SG_CNT_WOULD_DROP_SYNACK_CAPPED, /* monitor: drop_synack_capped, passed */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
@@ -233,6 +248,18 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_OTHER]		= "pass_other",
 	[SG_CNT_PASS_NOT_LOCAL]		= "pass_not_local",
 	[SG_CNT_PASS_SYN_KERNEL]	= "pass_syn_kernel",
+	[SG_CNT_WOULD_TX_SYNACK]	= "would_synack_sent",
+	[SG_CNT_WOULD_TX_RST]		= "would_rst_sent",
+	[SG_CNT_WOULD_DROP_COOKIE_INVALID] = "would_ack_cookie_invalid",
+	[SG_CNT_WOULD_DROP_SYN_FIN]	= "would_drop_syn_fin",
+	[SG_CNT_WOULD_DROP_SYN_RST]	= "would_drop_syn_rst",
+	[SG_CNT_WOULD_DROP_NO_FLAGS]	= "would_drop_no_flags",
+	[SG_CNT_WOULD_DROP_FIN_PSH_URG]	= "would_drop_fin_psh_urg",
+	[SG_CNT_WOULD_DROP_RST_CAPPED]	= "would_drop_rst_capped",
+	[SG_CNT_WOULD_DROP_MARTIAN]	= "would_drop_martian",
+	[SG_CNT_WOULD_DROP_BAD_CSUM]	= "would_drop_bad_csum",
+	[SG_CNT_WOULD_DROP_FRAGMENT]	= "would_drop_fragment",
+	[SG_CNT_WOULD_DROP_UNCHECKED]	= "would_drop_unchecked",
 	[SG_CNT_WOULD_DROP_SYN_LIMITED]	= "would_drop_syn_limited",
 	[SG_CNT_WOULD_DROP_SYNACK_CAPPED] = "would_drop_synack_capped",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",

@@ -54,6 +54,8 @@ struct protect_opts {
 	bool force;
 	bool enable_syncookies;
 	bool no_xdp_meta;
+	bool monitor;		/* --monitor (SG_CFG_MONITOR); --enforce: off */
+	bool enforce_given;
 	int max_age_s;		/* --max-ack-age, -1: default */
 	int skew_s;		/* --max-clock-skew, -1: default */
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
@@ -96,7 +98,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 {
 	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
 	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO, OPT_SYN_LIMIT, OPT_SYN_BURST,
-	       OPT_SYN_PREFIX6, OPT_SYN_TABLE, OPT_SYNACK_LIMIT };
+	       OPT_SYN_PREFIX6, OPT_SYN_TABLE, OPT_SYNACK_LIMIT,
+	       OPT_MONITOR, OPT_ENFORCE };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -118,6 +121,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "defense", required_argument, NULL, OPT_DEFENSE },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "prio", required_argument, NULL, OPT_PRIO },
+		{ "monitor", no_argument, NULL, OPT_MONITOR },
+		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -163,6 +168,12 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_NO_META:
 			o->no_xdp_meta = true;
+			break;
+		case OPT_MONITOR:
+			o->monitor = true;
+			break;
+		case OPT_ENFORCE:
+			o->enforce_given = true;
 			break;
 		case OPT_WAIT:
 			if ((err = sg_lock_parse_wait(optarg)))
@@ -242,6 +253,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		return sg_fail(SG_EXIT_USAGE, "missing --ports (e.g. --ports 80,443)");
 	if (sg_limit_opts_check(&o->lim, msg, sizeof(msg)))
 		return sg_fail(SG_EXIT_USAGE, "%s", msg);
+	if (o->monitor && o->enforce_given)
+		return sg_fail(SG_EXIT_USAGE, "--monitor and --enforce exclude each other");
 	return 0;
 }
 
@@ -376,6 +389,7 @@ struct report {
 	enum sg_design design;
 	const struct sg_plan *plan;	/* fresh protection: mode/attach and why */
 	unsigned int prio;
+	bool monitor;		/* SG_CFG_MONITOR */
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -400,6 +414,7 @@ static void print_report(const struct report *r)
 		jw_int_field(w, "ifindex", r->ifindex);
 		jw_string_field(w, "mode", sg_mode_name(r->mode));
 		jw_string_field(w, "defense", sg_design_name(r->design));
+		jw_bool_field(w, "monitor", r->monitor);
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(r->ports, json_port, w);
@@ -462,6 +477,8 @@ static void print_report(const struct report *r)
 		printf("  mode:     %s\n", sg_mode_name(r->mode));
 	}
 	printf("  defense:  %s\n", sg_design_name(r->design));
+	printf("  verdicts: %s\n", r->monitor ? "monitor (counted as would_*, every packet "
+	       "passes untouched)" : "enforce");
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->lim->syn_rate)
@@ -583,6 +600,11 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	/* XDP records a driver's refusal in its own map (sg_state) */
 	if (o->no_xdp_meta)
 		cfg.flags |= SG_CFG_NO_XDP_META;
+	/* live: the next packet XDP sees gets the new mode (no re-attach) */
+	if (o->monitor)
+		cfg.flags |= SG_CFG_MONITOR;
+	else
+		cfg.flags &= ~SG_CFG_MONITOR;
 	old = cfg;
 	fill_cookie_bounds(o, &cfg, &old);
 	fill_clock_fields(o, &cfg);
@@ -628,6 +650,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
+	r.monitor = o->monitor;
 	r.key_source = key ? "file" : "unchanged";
 	r.key_rotated = rotated;
 	r.key_file = key ? o->key_file : NULL;
@@ -836,7 +859,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	cfg.nports = (__u16)sg_ports_count(ports);
 	cfg.ttl = (__u8)o->ttl;
 	cfg.mode = o->mode;
-	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_NO_XDP_META : 0);
+	cfg.flags = SG_CFG_ACTIVE | (o->no_xdp_meta ? SG_CFG_NO_XDP_META : 0) |
+		    (o->monitor ? SG_CFG_MONITOR : 0);
 	if (o->design == SG_DESIGN_KERNEL_COOKIES)
 		cfg.flags |= SG_CFG_KERNEL_COOKIES;
 	if (key)
@@ -1011,6 +1035,7 @@ pin:
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
 	r.src_table = bpf_map__max_entries(skel->maps.sg_src);
+	r.monitor = o->monitor;
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);

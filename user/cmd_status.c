@@ -195,6 +195,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_end_array(w);
 		jw_string_field(w, "mode", sg_mode_name(d->mode));
 		jw_string_field(w, "defense", sg_design_name(design));
+		jw_bool_field(w, "monitor", (cfg.flags & SG_CFG_MONITOR) != 0);
 		jw_string_field(w, "since", since);
 		jw_uint_field(w, "since_unix", cfg.since_unix);
 		jw_uint_field(w, "updated_unix", cfg.updated_unix);
@@ -234,6 +235,8 @@ static void show(struct jw *w, const struct sg_defense *d)
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  defense:  %s\n", sg_design_name(design));
+	printf("  verdicts: %s\n", (cfg.flags & SG_CFG_MONITOR) ?
+	       "monitor (counted as would_*, every packet passes untouched)" : "enforce");
 	printf("  ttl:      %u\n", cfg.ttl);
 	sg_limits_view_text(&lv);
 	printf("  xdp prog: id %u\n", d->xdp_id);

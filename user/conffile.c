@@ -139,6 +139,12 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 		free(f->key_file);
 		return (f->key_file = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
 	}
+	if (!strcmp(k, "monitor")) {
+		if (parse_bool(val, &f->monitor))
+			return fail(err, errlen, src, line, "bad value '%s' for %s: use yes or no",
+				    val, key);
+		return 0;
+	}
 	if (!strcmp(k, "force") || !strcmp(k, "enable-syncookies")) {
 		bool b;
 
@@ -165,7 +171,7 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 	}
 	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
 		    "force, enable-syncookies, syn-limit, syn-burst, syn-limit-prefix6, "
-		    "syn-limit-table, synack-limit)", key);
+		    "syn-limit-table, synack-limit, monitor)", key);
 }
 
 int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *err, size_t errlen)
@@ -330,6 +336,8 @@ int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_
 			argv[n++] = f->limit[i];
 		}
 	}
+	if (f->monitor)
+		argv[n++] = "--monitor";
 	argv[n] = NULL;
 	return n;
 }

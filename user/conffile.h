@@ -14,6 +14,7 @@
  *   enable-syncookies = no
  *   syn-limit = 100/24            (protect --syn-limit; also syn-burst,
  *   synack-limit = 5000            syn-limit-prefix6, syn-limit-table)
+ *   monitor = no                  (yes: protect --monitor, verdicts counted as would_*)
  *
  * Every value is checked here with protect's own parsers, so a bad file is
  * refused as a whole before anything is attached.
@@ -42,6 +43,7 @@ struct sg_conf_iface {
 	/* policy limits as written (validated), NULL: not given; index
 	 * enum sg_conf_limit */
 	char *limit[5];
+	bool monitor;		/* protect --monitor */
 };
 
 /* the limit keys, in the order of sg_conf_iface.limit[] */
@@ -68,8 +70,8 @@ int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
- * NULL-terminated; strings point into f. Returns argc (at most 23). */
-#define SG_CONF_ARGV_MAX 24
+ * NULL-terminated; strings point into f. Returns argc (at most 24). */
+#define SG_CONF_ARGV_MAX 26
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
 #endif
