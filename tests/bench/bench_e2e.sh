@@ -9,6 +9,9 @@
 #         process; the generator is pinned to its own CPU and not charged)
 #   rate  spoofed SYNs at RATE/s: the legitimate clients' success rate and
 #         connect latency under a flood of a given size
+#   floors the full-speed SYN flood against bpf/lab_reflect.bpf.c (swap the
+#         addresses, XDP_TX) and bpf/lab_drop.bpf.c (XDP_DROP) on the server
+#         veth: SYNs per server CPU-second, ratio synguard/floor
 # Each phase lasts SECONDS. Prints a table (medians over rounds; success
 # rates summed over rounds) and writes every phase's JSON to
 # build/bench_e2e.json. Method and recorded results: docs/BENCHMARKS.md.
@@ -47,6 +50,13 @@ for r in $(seq "$ROUNDS"); do
 	lab_protect || { echo "bench_e2e: synguard protect failed" >&2; cat "$OUT/protect.log" >&2; exit 1; }
 	phase synguard syn max "$r"; phase synguard ack max "$r"; phase synguard syn rate "$r"
 	lab_unprotect
+	# the floors (issue 12 target 4): what answering (or dropping) a SYN
+	# costs at the least, built from bpf/lab_*.bpf.c
+	for fl in reflect drop; do
+		lab_floor_on "$fl" || { echo "bench_e2e: cannot attach lab_$fl" >&2; exit 1; }
+		phase "$fl" syn max "$r"
+		lab_floor_off
+	done
 done
 
 jq -s '.' "$OUT"/*_r*.json >build/bench_e2e.json
@@ -67,6 +77,7 @@ jq -r --argjson rate "$RATE" '
 		  + " \($p | map((.legit.connect_p99_us // 0) / 1000) | med | . * 100 | round / 100 | pad(8))";
 	"     mode flood   rate   offered  answered   cpu  per-cpu-s        legit  success  p50 ms   p99 ms",
 	row("kernel"; "syn"; "max"), row("synguard"; "syn"; "max"),
+	row("reflect"; "syn"; "max"), row("drop"; "syn"; "max"),
 	row("kernel"; "ack"; "max"), row("synguard"; "ack"; "max"),
 	row("kernel"; "syn"; "rate"), row("synguard"; "syn"; "rate"),
 	"",
@@ -77,6 +88,13 @@ jq -r --argjson rate "$RATE" '
 	    | select($g != null and $k != null and ($k.answered_per_cpu_s // 0) > 0)
 	    | $g.answered_per_cpu_s / $k.answered_per_cpu_s] as $ratios
 	 | "ratio synguard/kernel, \($f) absorbed per server CPU-second: \($ratios | med | . * 100 | round / 100)x (rounds: \($ratios | map(. * 100 | round / 100) | join(" ")))"),
+	(["reflect", "drop"][] as $m
+	 | [range(1; 1000) as $i
+	    | (map(select(.name == "synguard_syn_max_r\($i)"))[0]) as $g
+	    | (map(select(.name == "\($m)_syn_max_r\($i)"))[0]) as $k
+	    | select($g != null and $k != null and ($k.answered_per_cpu_s // 0) > 0)
+	    | $g.answered_per_cpu_s / $k.answered_per_cpu_s] as $ratios
+	 | "ratio synguard/\($m) floor, SYNs per server CPU-second: \($ratios | med | . * 100 | round / 100)x (rounds: \($ratios | map(. * 100 | round / 100) | join(" ")))\(if $m == "reflect" then " (target >= 0.9x: \(if ($ratios | med // 0) >= 0.9 then "met" else "NOT met" end))" else "" end)"),
 	(map(select(.mode == "synguard")) | (map(.legit.ok // 0) | add) as $ok | (map(.legit.attempted // 0) | add) as $att
 	 | "legitimate success with synguard, all phases: \($ok)/\($att) = \(if $att > 0 then 100 * $ok / $att | . * 1000 | floor / 1000 else 0 end)% (target >= 99.9%: \(if $att > 0 and $ok * 1000 >= $att * 999 then "met" else "NOT met" end))"),
 	(map(select(.mode == "synguard")) | (map(.legit.connected_within_1s // 0) | add) as $f | (map(.legit.attempted // 0) | add) as $att

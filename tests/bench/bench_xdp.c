@@ -18,7 +18,10 @@
  * object with the same frames (tests/lib/xdp_env.h); cases it has no map or
  * counter for are skipped.
  *
- * Usage: bench_xdp [-r REPEAT] [-n RUNS] [-c CPU]
+ * -6: the same paths with IPv6 frames (server fd00:9::1 on lo; the guest,
+ * martian and checksum cases are IPv4 only).
+ *
+ * Usage: bench_xdp [-6] [-r REPEAT] [-n RUNS] [-c CPU]
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -42,6 +45,7 @@
 #define MAX_CASES	16
 #define SERVER		"10.9.0.1"
 #define GUEST		"10.9.0.2"	/* not ours: bridged traffic */
+#define SERVER6		"fd00:9::1"
 
 /* Reference: the kernel's XDP synproxy selftest on this VM; and our targets */
 #define REF_SYN		356
@@ -70,6 +74,7 @@ struct bcase {
 static int policy_case = -1;
 
 static int repeat = 1000000, nruns = 7;
+static bool ipv6;	/* -6: IPv6 frames */
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -200,7 +205,10 @@ static void hold_clock(struct xdp_env *e)
 static void frame_spec(struct pkt_spec *s, uint16_t sport, uint8_t flags)
 {
 	pkt_spec_init(s);
-	pkt_set_v4(s, SERVER, SERVER);
+	if (ipv6)
+		pkt_set_v6(s, SERVER6, SERVER6);
+	else
+		pkt_set_v4(s, SERVER, SERVER);
 	s->sport = sport;
 	s->dport = PORT;
 	s->flags = flags;
@@ -208,7 +216,7 @@ static void frame_spec(struct pkt_spec *s, uint16_t sport, uint8_t flags)
 
 static int usage(const char *p)
 {
-	fprintf(stderr, "Usage: %s [-r REPEAT] [-n RUNS] [-c CPU]\n", p);
+	fprintf(stderr, "Usage: %s [-6] [-r REPEAT] [-n RUNS] [-c CPU]\n", p);
 	return 2;
 }
 
@@ -226,8 +234,9 @@ int main(int argc, char **argv)
 	uint16_t cport;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "r:n:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "6r:n:c:h")) != -1) {
 		switch (opt) {
+		case '6': ipv6 = true; break;
 		case 'r': repeat = atoi(optarg); break;
 		case 'n': nruns = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
@@ -268,12 +277,13 @@ int main(int argc, char **argv)
 		bpf_map_update_elem(bpf_map__fd(e.skel->maps.sg_trace), &zero, &on, BPF_ANY);
 	}
 	xenv_write_config(&e);
-	if (system("ip addr add " SERVER "/32 dev lo")) {
-		fprintf(stderr, "bench_xdp: cannot add %s to lo\n", SERVER);
+	if (system(ipv6 ? "ip addr add " SERVER6 "/128 dev lo nodad"
+			: "ip addr add " SERVER "/32 dev lo")) {
+		fprintf(stderr, "bench_xdp: cannot add %s to lo\n", ipv6 ? SERVER6 : SERVER);
 		goto out;
 	}
-	lfd = xenv_listen("0.0.0.0", PORT);
-	cfd = lfd < 0 ? -1 : xenv_connect(SERVER, PORT, lfd, &afd, &cport);
+	lfd = xenv_listen(ipv6 ? "::" : "0.0.0.0", PORT);
+	cfd = lfd < 0 ? -1 : xenv_connect(ipv6 ? SERVER6 : SERVER, PORT, lfd, &afd, &cport);
 	b = bench_restore__open_and_load();
 	if (cfd < 0 || !b) {
 		fprintf(stderr, "bench_xdp: cannot open sockets or load the wrapper\n");
@@ -369,7 +379,7 @@ int main(int argc, char **argv)
 	frame_spec(&s, 50001, PKT_SYN);
 	pkt_set_v4(&s, SERVER, GUEST);
 	pkt_linux_syn_opts(&s, 1460, 0xa0b0c0d0);
-	if (xenv_run_spec(&e, &s, &r) == 0 && r.ret == XDP_PASS) {
+	if (!ipv6 && xenv_run_spec(&e, &s, &r) == 0 && r.ret == XDP_PASS) {
 		cases[nc] = (struct bcase){ "SYN to a guest", {0}, 0, false, XDP_PASS,
 					    SG_CNT_PASS_NOT_LOCAL, REF_SYN, 250, 0, 0, {0}, {0}, {0} };
 		cases[nc].len = pkt_build(&s, cases[nc].frame);
@@ -432,8 +442,9 @@ int main(int argc, char **argv)
 	}
 
 	floor_ns = median(floor_v, nruns);
-	printf("synguard XDP microbenchmark: BPF_PROG_TEST_RUN, repeat %d, median of %d runs, "
-	       "CPU %d, kernel-reported ns/packet\n\n", repeat, nruns, cpu);
+	printf("synguard XDP microbenchmark: BPF_PROG_TEST_RUN, %s frames, repeat %d, median of "
+	       "%d runs, CPU %d, kernel-reported ns/packet\n\n", ipv6 ? "IPv6" : "IPv4", repeat,
+	       nruns, cpu);
 	printf("%-20s %8s %8s %8s %8s %7s %9s  %s\n", "path", "ns/pkt", "direct", "wrapped",
 	       "wrapper", "ref", "vs ref", "target");
 	printf("%-20s %8.1f %8s %8s %8s %7d %9.2f\n", "floor (XDP_PASS)", floor_ns, "-", "-",

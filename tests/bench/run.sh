@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# `make bench`: synguard's XDP microbenchmark (tests/bench/bench_xdp.c).
+# `make bench`: synguard's XDP microbenchmark (tests/bench/bench_xdp.c),
+# then the same against commit 1a12dd8 built beside this tree, interleaved,
+# IPv4, IPv6 and with a tracer's SYN recording (bench_ab.sh: ratios new/base).
 # Then the tracer overhead (bench_trace.sh), the cost of a metrics scrape
 # with a full half-open table (bench_halfopen.sh) and the end-to-end
 # SYN-flood lab benchmark (bench_e2e.sh).
@@ -13,6 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 4
 fi
 build/tests/bench/bench_xdp "$@"
+tests/bench/bench_ab.sh
 tests/bench/bench_trace.sh
 tests/bench/bench_halfopen.sh
 tests/bench/bench_e2e.sh

@@ -119,6 +119,19 @@ lab_setup() {
 		>"$LAB_OUT/warmup.log" 2>&1 || { echo "lab: warm-up connection failed" >&2; return 1; }
 }
 
+# lab_floor_on drop|reflect / lab_floor_off: the end-to-end benchmark's
+# floors (bpf/lab_drop.bpf.c, bpf/lab_reflect.bpf.c) on the server veth in
+# place of lib.sh's XDP_PASS program, and back. Not while protected.
+lab_floor_on() {
+	ip -n "$NS_S" -force link set dev "$IF_S" xdpdrv obj "$SG_TOP/build/lab_$1.bpf.o" \
+		sec xdp || return 1
+	LAB_FLOOR=$1
+}
+lab_floor_off() {
+	LAB_FLOOR=
+	ip -n "$NS_S" -force link set dev "$IF_S" xdpdrv obj "$SG_TOP/build/xdp_pass.bpf.o" sec xdp
+}
+
 # lab_protect / lab_unprotect: synguard on the server veth (defense.sh
 # registers the unprotect for exit).
 lab_protect() {
@@ -161,6 +174,9 @@ lab_phase() {
 	local name=$1 flood=$2 secs=$3 fpid cpid lpid= cli_secs
 	local cpu0 cpu1 k0 k1 s0 s1 mode=kernel
 	[ "$LAB_PROTECTED" = 1 ] && mode=synguard
+	# LAB_FLOOR=drop|reflect: a floor program is on the server veth
+	# (lab_floor_on), it answers (or drops) every flood SYN
+	[ -n "${LAB_FLOOR:-}" ] && mode=$LAB_FLOOR
 	cli_secs=$(awk -v s="$secs" 'BEGIN { print (s > 1 ? s - 0.5 : s / 2) }')
 	k0=$(_lab_kstats); s0=$(_lab_sgstats); cpu0=$(_lab_cpu)
 	taskset -c "$LAB_GEN_CPU" nsenter --net=/run/netns/"$NS_C" "$SG_TOOLS/sg_flood" \
@@ -223,7 +239,8 @@ lab_phase_json() {
 		| ((($c1.server - $c0.server) / $hz)) as $srv
 		| ($per[$gencpu]) as $g
 		| ($g.user + $g.system) as $gen
-		| (if $flood == "syn" then
+		| (if $mode == "drop" or $mode == "reflect" then ($fl.sent // 0)
+		   elif $flood == "syn" then
 			# synguard with --defense kernel-cookies: the kernel answers
 			(if $mode == "synguard" then sd("synack_sent") + kd("TcpExtSyncookiesSent")
 			 else kd("TcpExtSyncookiesSent") end)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Smoke test of `make bench`'s microbenchmark binary (tests/bench/bench_xdp.c):
+# a tiny run with IPv4 and with IPv6 frames (-6) and with the tracer's SYN
+# recording on must finish, with every path's verdict and counter checked by
+# the binary itself, and print a figure for each path. No timing is asserted.
+set -uo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
+
+T=bench_smoke
+BIN=$SG_TOP/build/tests/bench/bench_xdp
+sg_require_root $T
+[ -x "$BIN" ] || { sg_fail $T "bench_xdp not built"; exit 1; }
+for mode in v4 v6 v4trace; do
+	args=(-r 200 -n 1)
+	env=()
+	[ $mode = v6 ] && args+=(-6)
+	[ $mode = v4trace ] && env=(SG_BENCH_TRACE_SYN=1)
+	out=$(env "${env[@]}" "$BIN" "${args[@]}" 2>&1)
+	rc=$?
+	missing=""
+	for p in "SYN -> SYN-ACK" "valid cookie ACK" "invalid ACK, no RST" "established ACK" "UDP (non-TCP)"; do
+		grep -q "^$p  *[0-9]" <<<"$out" || missing+=" [$p]"
+	done
+	if [ $rc -eq 0 ] && [ -z "$missing" ]; then
+		sg_pass "$T $mode: every path measured and checked"
+	else
+		sg_fail "$T $mode" "rc $rc, missing:$missing; output: $(tail -5 <<<"$out" | tr '\n' '|')"
+	fi
+done
