@@ -158,18 +158,19 @@ static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct sg_limits *lim;
 	struct sg_rst r = {};
+	__u32 zero = 0;
 
-	/* the cap first: under a flood, the cheapest verdict. A token spent
-	 * on a packet the checks below then refuse is simply not used. */
-	if (!sg_rl_allow(SG_RL_RST)) {
-		__u32 zero = 0;
-		struct sg_limits *lim = bpf_map_lookup_elem(&sg_limits, &zero);
-
-		if (lim && lim->rate[SG_RL_RST])
-			return drop(SG_CNT_DROP_RST_CAPPED);
+	/* RSTs off (the default): the verdict of a forged-ACK flood, before
+	 * the limiter's per-CPU bucket and clock are touched. */
+	lim = bpf_map_lookup_elem(&sg_limits, &zero);
+	if (!lim || !lim->rate[SG_RL_RST])
 		return drop(SG_CNT_DROP_COOKIE_INVALID);
-	}
+	/* then the cap: under a flood, the cheapest verdict. A token spent
+	 * on a packet the checks below then refuse is simply not used. */
+	if (!sg_rl_allow(SG_RL_RST))
+		return drop(SG_CNT_DROP_RST_CAPPED);
 	/* what the kernel checks before it answers */
 	if (sg_martian(ctx, p))
 		return drop(SG_CNT_DROP_MARTIAN);
