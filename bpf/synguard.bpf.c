@@ -25,6 +25,7 @@
 #include "kcookie.h"
 #include "run_config.h"
 #include "verdict.h"
+#include "acl.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -94,6 +95,20 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	sc->in.sport = th->source;
 	sc->in.dport = th->dest;
 	sc->in.isn = bpf_ntohl(th->seq);
+
+	/* The allow and deny lists come first: before the socket lookup (a
+	 * denied flood costs the least), and before every limit, which an
+	 * allowed source skips. */
+	switch (sg_acl_verdict(p)) {
+	case SG_ACL_DENY:
+		return sg_policy_drop(cfg, SG_CNT_DROP_DENY_SYN, SG_CNT_WOULD_DROP_DENY_SYN);
+	case SG_ACL_ALLOW:
+		if (sg_tracing_syn())
+			sg_note_syn(p, sc->in.sport, sc->in.dport);
+		return pass(SG_CNT_PASS_ALLOW_SYN);
+	default:
+		break;
+	}
 
 	/* Answer only for a listener: a closed port gets the kernel's RST and
 	 * a SYN of an existing connection the kernel's challenge ACK. The
@@ -199,6 +214,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct sg_config *cfg = sg_get_config();
+	enum sg_acl_verdict acl;
 	struct sg_meta m, *mp;
 	struct tcphdr *th;
 
@@ -207,6 +223,9 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 	th = data + p->l4_off;
 	if ((void *)(th + 1) > data_end)
 		return pass(SG_CNT_PASS_MALFORMED);
+	acl = sg_acl_verdict(p);
+	if (acl == SG_ACL_DENY)
+		return sg_policy_drop(cfg, SG_CNT_DROP_DENY_ACK, SG_CNT_WOULD_DROP_DENY_ACK);
 	if (!sg_dst_is_local(ctx, p))
 		return pass(SG_CNT_PASS_NOT_LOCAL);
 	/* The 6.0-6.8 design: the cookie is the kernel's, and the kernel
@@ -216,6 +235,8 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 		 * ACKs of real clients fail this check (seen in
 		 * test_defense_kcookie, cause not known yet), and a drop lets
 		 * them retransmit where an RST would kill the connection */
+		if (acl == SG_ACL_ALLOW)
+			return pass(SG_CNT_PASS_ALLOW_ACK);
 		if (!sg_kernel_cookie_ok(data, data_end, p))
 			return drop(SG_CNT_DROP_COOKIE_INVALID);
 		return pass(SG_CNT_PASS_COOKIE_VALID);
@@ -223,8 +244,14 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 	/* A valid cookie ACK goes on to the kernel, which checks its
 	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
 	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
-	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m))
+	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m)) {
+		/* an allowed source's handshake is the kernel's (its SYN
+		 * passed): its ACK may carry the kernel's own cookie. One with
+		 * ours, from before it was allowed, goes on below. */
+		if (acl == SG_ACL_ALLOW)
+			return pass(SG_CNT_PASS_ALLOW_ACK);
 		return sg_ack_invalid(ctx, cfg, p, th);
+	}
 
 	/* Without metadata (the driver refused it once, or `protect
 	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */

@@ -206,6 +206,11 @@ enum sg_counter {
 	SG_CNT_WOULD_DROP_UNCHECKED,
 	SG_CNT_WOULD_DROP_SYN_LIMITED,	/* monitor: drop_syn_limited, passed */
 	SG_CNT_WOULD_DROP_SYNACK_CAPPED, /* monitor: drop_synack_capped, passed */
+	SG_CNT_PASS_ALLOW_SYN,		/* SYN from an allowed source: the kernel's handshake */
+	SG_CNT_PASS_ALLOW_ACK,		/* ACK to a listener from an allowed source without
+					 * our cookie: the kernel judges it */
+	SG_CNT_WOULD_DROP_DENY_SYN,	/* monitor: drop_deny_syn, passed */
+	SG_CNT_WOULD_DROP_DENY_ACK,	/* monitor: drop_deny_ack, passed */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
@@ -220,6 +225,8 @@ enum sg_counter {
 	SG_CNT_DROP_UNCHECKED,		/* IPv6 extension chain longer than we walk */
 	SG_CNT_DROP_SYN_LIMITED,	/* SYN over its source prefix's --syn-limit */
 	SG_CNT_DROP_SYNACK_CAPPED,	/* SYN not answered: over the --synack-limit cap */
+	SG_CNT_DROP_DENY_SYN,		/* SYN from a denied source */
+	SG_CNT_DROP_DENY_ACK,		/* ACK to a listener from a denied source */
 	SG_CNT_XDP_MAX,			/* end of the XDP reasons */
 	SG_CNT_TC_HANDOFF_OK = SG_CNT_XDP_MAX, /* bpf_sk_assign_tcp_reqsk() succeeded */
 	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
@@ -262,6 +269,10 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_WOULD_DROP_UNCHECKED]	= "would_drop_unchecked",
 	[SG_CNT_WOULD_DROP_SYN_LIMITED]	= "would_drop_syn_limited",
 	[SG_CNT_WOULD_DROP_SYNACK_CAPPED] = "would_drop_synack_capped",
+	[SG_CNT_PASS_ALLOW_SYN]		= "pass_allow_syn",
+	[SG_CNT_PASS_ALLOW_ACK]		= "pass_allow_ack",
+	[SG_CNT_WOULD_DROP_DENY_SYN]	= "would_drop_deny_syn",
+	[SG_CNT_WOULD_DROP_DENY_ACK]	= "would_drop_deny_ack",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
@@ -276,6 +287,8 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_DROP_UNCHECKED]		= "drop_unchecked",
 	[SG_CNT_DROP_SYN_LIMITED]	= "drop_syn_limited",
 	[SG_CNT_DROP_SYNACK_CAPPED]	= "drop_synack_capped",
+	[SG_CNT_DROP_DENY_SYN]		= "drop_deny_syn",
+	[SG_CNT_DROP_DENY_ACK]		= "drop_deny_ack",
 	[SG_CNT_TC_HANDOFF_OK]		= "handoff_ok",
 	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
 	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",

@@ -30,6 +30,8 @@
 #include "keyfile.h"
 #include "keyring.h"
 #include "limits_opts.h"
+#include "acl_opts.h"
+#include "acl_show.h"
 #include "handshake.h"
 #include "kernel_support.h"
 #include "lock.h"
@@ -60,6 +62,7 @@ struct protect_opts {
 	int skew_s;		/* --max-clock-skew, -1: default */
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
 	struct sg_limit_opts lim;	/* --rst-limit, --syn-limit, --synack-limit ... */
+	struct sg_acl_opts acl;		/* --allow, --deny, --allow-file, --deny-file, --acl-max */
 	enum sg_design design;	/* SG_DESIGN_NONE until resolved: --defense auto */
 	bool design_given;
 	enum sg_attach attach;	/* --attach */
@@ -99,7 +102,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	enum { OPT_SYNCOOKIES = 256, OPT_NO_META, OPT_WAIT, OPT_MAX_AGE, OPT_SKEW, OPT_CLOCK_OFFSET,
 	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO, OPT_SYN_LIMIT, OPT_SYN_BURST,
 	       OPT_SYN_PREFIX6, OPT_SYN_TABLE, OPT_SYNACK_LIMIT,
-	       OPT_MONITOR, OPT_ENFORCE };
+	       OPT_MONITOR, OPT_ENFORCE, OPT_ALLOW,
+	       OPT_ALLOW_FILE, OPT_DENY, OPT_DENY_FILE, OPT_ACL_MAX };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -123,6 +127,11 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "monitor", no_argument, NULL, OPT_MONITOR },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+		{ "deny", required_argument, NULL, OPT_DENY },
+		{ "deny-file", required_argument, NULL, OPT_DENY_FILE },
+		{ "acl-max", required_argument, NULL, OPT_ACL_MAX },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -217,6 +226,22 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			if (err)
 				return sg_fail(SG_EXIT_USAGE, "%s", msg);
 			break;
+		case OPT_ALLOW:
+		case OPT_ALLOW_FILE:
+		case OPT_DENY:
+		case OPT_DENY_FILE: {
+			char amsg[640];
+
+			if (sg_acl_opt_parse(&o->acl, (enum sg_acl_opt)(c - OPT_ALLOW), optarg, amsg,
+					     sizeof(amsg)))
+				return sg_fail(SG_EXIT_USAGE, "%s (nothing was changed)", amsg);
+			break;
+		}
+		case OPT_ACL_MAX:
+			if (sg_acl_max_parse(optarg, &o->acl.max, msg, sizeof(msg)))
+				return sg_fail(SG_EXIT_USAGE, "%s", msg);
+			o->acl.max_given = true;
+			break;
 		case OPT_DEFENSE:
 			if (sg_design_parse(optarg, &o->design))
 				return sg_fail(SG_EXIT_USAGE, "bad defense '%s': use auto, handoff "
@@ -255,6 +280,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		return sg_fail(SG_EXIT_USAGE, "%s", msg);
 	if (o->monitor && o->enforce_given)
 		return sg_fail(SG_EXIT_USAGE, "--monitor and --enforce exclude each other");
+	if (sg_acl_opts_check(&o->acl, msg, sizeof(msg)))
+		return sg_fail(SG_EXIT_USAGE, "%s (nothing was changed)", msg);
 	return 0;
 }
 
@@ -390,6 +417,7 @@ struct report {
 	const struct sg_plan *plan;	/* fresh protection: mode/attach and why */
 	unsigned int prio;
 	bool monitor;		/* SG_CFG_MONITOR */
+	const struct sg_acl_state *acl;	/* the lists' sizes after this run */
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -460,6 +488,12 @@ static void print_report(const struct report *r)
 			if (r->plan->method == SG_ATTACH_LIBXDP)
 				jw_uint_field(w, "run_prio", r->prio);
 		}
+		if (r->acl) {
+			jw_name(w, "acl");
+			jw_start_object(w);
+			sg_acl_state_fields(w, r->acl);
+			jw_end_object(w);
+		}
 		jw_end_object(w);
 		jw_free(w);
 		return;
@@ -510,6 +544,10 @@ static void print_report(const struct report *r)
 	printf("  pin dir:  %s\n", r->pin_dir ? sg_esc_text(r->pin_dir, esc, sizeof(esc)) : "none");
 	if (r->synts_shared_with)
 		printf("  SYN-arrival map shared with %s\n", r->synts_shared_with);
+	if (r->acl)
+		printf("  lists:    allow %u IPv4, %u IPv6; deny %u IPv4, %u IPv6 prefixes\n",
+		       r->acl->n[SG_ACL_ALLOW4], r->acl->n[SG_ACL_ALLOW6], r->acl->n[SG_ACL_DENY4],
+		       r->acl->n[SG_ACL_DENY6]);
 }
 
 /* The tc filter of a protected interface vanished (e.g. someone deleted the
@@ -555,7 +593,10 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 {
 	struct report r = { .action = "updated" };
 	struct sg_config cfg, old;
-	char pin_dir[PATH_MAX];
+	char pin_dir[PATH_MAX], amsg[640];
+	struct sg_acl_saved acl_saved;
+	struct sg_acl_state acl_st;
+	struct sg_acl_fds acl_fds;
 	bool rotated = false;
 	__u32 zero = 0;
 	int err;
@@ -631,14 +672,38 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 				       o->ifname);
 		r.src_table = mi.max_entries;
 	}
+	if (!sg_acl_fds_of(d, &acl_fds))
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
+			       "allow/deny lists (an older build); run 'synguard unprotect %s' first",
+			       o->ifname, o->ifname);
+	if ((err = sg_acl_read_state(&acl_fds, &acl_st)))
+		return sg_fail(SG_EXIT_ERROR, "cannot read the lists of %s: %s", o->ifname,
+			       strerror(-err));
+	if (o->acl.max_given && o->acl.max != acl_st.max)
+		return sg_fail(SG_EXIT_CONFLICT, "the allow and deny lists of %s hold up to %u "
+			       "prefixes each; resizing them to %u needs a re-attach. Run 'synguard "
+			       "unprotect %s' first if that is acceptable (nothing was changed)",
+			       o->ifname, acl_st.max, o->acl.max, o->ifname);
+	/* the lists first: refused lists change nothing else */
+	if ((err = sg_acl_opts_apply(&acl_fds, (struct sg_acl_opts *)&o->acl, &acl_saved, amsg,
+				     sizeof(amsg))))
+		return sg_fail(err, "%s: %s (nothing was changed)", o->ifname, amsg);
 	/* a new key goes into a free slot first, then the config makes it
 	 * current: the old key is accepted for as long as a cookie lives */
-	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated)))
+	if (key && (err = sg_keyring_rotate(d->keys_fd, &cfg, key, cookie_now_ns(o), &rotated))) {
+		sg_acl_opts_restore(&acl_fds, &acl_saved);
+		sg_acl_saved_free(&acl_saved);
 		return sg_fail(SG_EXIT_ERROR, "cannot write the new key of %s: %s", o->ifname,
 			       strerror(-err));
+	}
 	err = sg_write_limits(d->limits_fd, o);
 	if (!err && bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
+	if (err)
+		sg_acl_opts_restore(&acl_fds, &acl_saved);
+	sg_acl_saved_free(&acl_saved);
+	if (!sg_acl_read_state(&acl_fds, &acl_st))
+		r.acl = &acl_st;
 	if (err) {
 		rollback(u);
 		return sg_fail(SG_EXIT_ERROR, "cannot update the configuration of %s: %s",
@@ -788,11 +853,24 @@ static int set_src_table(struct synguard *skel, const struct protect_opts *o)
 					o->lim.table ? o->lim.table : SG_SRC_TABLE_DEFAULT);
 }
 
+/* --acl-max: the tries hold both lists, fixed at load */
+static int set_acl_size(struct synguard *skel, const struct protect_opts *o)
+{
+	__u32 max = o->acl.max ? o->acl.max : SG_ACL_MAX_DEFAULT;
+	int err = bpf_map__set_max_entries(skel->maps.sg_acl4, 2 * max);
+
+	return err ? err : bpf_map__set_max_entries(skel->maps.sg_acl6, 2 * max);
+}
+
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
 static int protect_new(const struct protect_opts *o_arg, int ifindex, const struct sg_defense *d,
 		       const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "protected" };
+	struct sg_acl_saved acl_saved;
+	struct sg_acl_state acl_st;
+	struct sg_acl_fds acl_fds;
+	char amsg[640];
 	struct synts_share share = {};
 	struct sg_config cfg = {};
 	__u64 newkey[2];
@@ -876,6 +954,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	err = skel ? share_synts(skel, &share) : -errno;
 	if (!err)
 		err = set_src_table(skel, o);
+	if (!err)
+		err = set_acl_size(skel, o);
 	/* without the handoff kfunc sg_tc cannot load (handoff.h) */
 	if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
 		err = bpf_program__set_autoload(skel->progs.sg_tc, false);
@@ -891,6 +971,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 			err = skel ? share_synts(skel, &share) : -errno;
 			if (!err)
 				err = set_src_table(skel, o);
+			if (!err)
+				err = set_acl_size(skel, o);
 			if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
 				err = bpf_program__set_autoload(skel->progs.sg_tc, false);
 			if (!err)
@@ -925,6 +1007,26 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		synguard__destroy(skel);
 		return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s", strerror(-err));
 	}
+	/* the lists are in place before XDP sees a packet */
+	acl_fds.fd4 = bpf_map__fd(skel->maps.sg_acl4);
+	acl_fds.fd6 = bpf_map__fd(skel->maps.sg_acl6);
+	acl_fds.state_fd = bpf_map__fd(skel->maps.sg_acl);
+	err = sg_acl_init(&acl_fds, o->acl.max ? o->acl.max : SG_ACL_MAX_DEFAULT);
+	if (err) {
+		rollback(u);
+		synguard__destroy(skel);
+		return sg_fail(SG_EXIT_ERROR, "cannot write the lists: %s", strerror(-err));
+	}
+	err = sg_acl_opts_apply(&acl_fds, (struct sg_acl_opts *)&o->acl, &acl_saved, amsg,
+				sizeof(amsg));
+	sg_acl_saved_free(&acl_saved);
+	if (err) {
+		rollback(u);
+		synguard__destroy(skel);
+		return sg_fail(err, "%s: %s (nothing was changed)", o->ifname, amsg);
+	}
+	if (!sg_acl_read_state(&acl_fds, &acl_st))
+		r.acl = &acl_st;
 
 	/* tc first: once XDP answers SYNs, every valid cookie ACK must find
 	 * its handoff in place. (The kernel-cookies defense has no tc part.) */
@@ -1006,6 +1108,9 @@ pin:
 			{ "sg_config", bpf_map__fd(skel->maps.sg_config) },
 			{ "sg_stats", bpf_map__fd(skel->maps.sg_stats) },
 			{ "sg_synts", bpf_map__fd(skel->maps.sg_synts) },
+			{ "sg_acl4", bpf_map__fd(skel->maps.sg_acl4) },
+			{ "sg_acl6", bpf_map__fd(skel->maps.sg_acl6) },
+			{ "sg_acl", bpf_map__fd(skel->maps.sg_acl) },
 			{ SG_PIN_TC, bpf_program__fd(skel->progs.sg_tc) },	/* last: optional */
 		};
 		size_t npins = sizeof(pins) / sizeof(pins[0]);
@@ -1055,9 +1160,21 @@ pin:
 	return SG_EXIT_OK;
 }
 
+static int protect_run(int argc, char **argv, struct protect_opts *op);
+
 int cmd_protect(int argc, char **argv)
 {
 	struct protect_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = protect_run(argc, argv, &o);
+	sg_acl_opts_free(&o.acl);
+	return rc;
+}
+
+static int protect_run(int argc, char **argv, struct protect_opts *op)
+{
 	struct undo u = { .xdp_fd = -1 };
 	SG_LOCK_AUTO lock = SG_LOCK_INIT;
 	struct sg_defense d;
@@ -1065,57 +1182,57 @@ int cmd_protect(int argc, char **argv)
 	char err_msg[256];
 	int ifindex, err;
 
-	err = parse_args(argc, argv, &o);
+	err = parse_args(argc, argv, op);
 	if (err)
 		return err < 0 ? SG_EXIT_OK : err;
-	if (sg_ports_parse(o.ports_arg, ports, err_msg, sizeof(err_msg)) < 0)
+	if (sg_ports_parse(op->ports_arg, ports, err_msg, sizeof(err_msg)) < 0)
 		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
 	err = sg_check_privileges();
 	if (err)
 		return err;
-	if (o.key_file && sg_key_read_file(o.key_file, key, err_msg, sizeof(err_msg)))
+	if (op->key_file && sg_key_read_file(op->key_file, key, err_msg, sizeof(err_msg)))
 		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
-	ifindex = if_nametoindex(o.ifname);
+	ifindex = if_nametoindex(op->ifname);
 	if (!ifindex)
 		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
-			       "namespace", o.ifname);
+			       "namespace", op->ifname);
 	u.ifindex = ifindex;
 	err = sg_check_kernel_support();
 	if (err)
 		return err;
 	/* --defense auto (the default): the best this kernel supports */
-	if (!o.design_given)
-		o.design = sg_design_best();
-	err = sg_design_check(o.design);
+	if (!op->design_given)
+		op->design = sg_design_best();
+	err = sg_design_check(op->design);
 	if (err)
 		return err;
 	/* one change at a time: nothing below may read the state before this */
-	err = sg_lock_iface(ifindex, o.ifname, &lock);
+	err = sg_lock_iface(ifindex, op->ifname, &lock);
 	if (err)
 		return err;
-	if ((int)if_nametoindex(o.ifname) != ifindex)
-		return sg_fail(SG_EXIT_NODEV, "%s changed while waiting for its lock", o.ifname);
+	if ((int)if_nametoindex(op->ifname) != ifindex)
+		return sg_fail(SG_EXIT_NODEV, "%s changed while waiting for its lock", op->ifname);
 
 	err = sg_defense_open(ifindex, &d);
 	if (err == -EPROTO)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
 			       "incompatible build; run 'synguard unprotect %s' first",
-			       o.ifname, o.ifname);
-	if (err == -EEXIST && !o.force && !d.foreign_dispatcher && o.attach == SG_ATTACH_NETLINK)
+			       op->ifname, op->ifname);
+	if (err == -EEXIST && !op->force && !d.foreign_dispatcher && op->attach == SG_ATTACH_NETLINK)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "
-			       "to replace it", o.ifname, d.foreign_name, d.foreign_id,
+			       "to replace it", op->ifname, d.foreign_name, d.foreign_id,
 			       sg_mode_name(d.foreign_mode));
 	if (err && err != -ENOENT && err != -EEXIST)
-		return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", o.ifname,
+		return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", op->ifname,
 			       strerror(-err));
 
-	err = check_syncookies(&o, &u);
+	err = check_syncookies(op, &u);
 	if (!err) {
 		if (d.xdp_id)
-			err = update_in_place(&o, &d, ports, o.key_file ? key : NULL, &u);
+			err = update_in_place(op, &d, ports, op->key_file ? key : NULL, &u);
 		else
-			err = protect_new(&o, ifindex, &d, ports, o.key_file ? key : NULL, &u);
+			err = protect_new(op, ifindex, &d, ports, op->key_file ? key : NULL, &u);
 	}
 	if (err)
 		rollback(&u); /* whatever the failing step left behind */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sys/utsname.h>
 
+#include "acl_show.h"
 #include "attach.h"
 #include "attach_libxdp.h"
 #include "commands.h"
@@ -209,6 +210,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 			jw_string(w, pin_dir);
 		else
 			jw_null(w);
+		sg_acl_status_json(w, d);
 		jw_string_field(w, "attach", d->dispatcher_id ? "libxdp" : "netlink");
 		jw_uint_field(w, "dispatcher_prog_id", d->dispatcher_id);
 		jw_name(w, "other_programs");
@@ -248,6 +250,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		printf("  tc prog:  MISSING - valid cookie ACKs cannot reach the listener; "
 		       "run 'synguard protect %s ...' again to repair\n", d->ifname);
 	printf("  pin dir:  %s\n", pinned ? sg_esc_text(pin_dir, esc, sizeof(esc)) : "none");
+	sg_acl_status_text(d);
 	text_busy(d->ifindex);
 	if (!d->dispatcher_id) {
 		printf("  attach:   netlink (the interface's only XDP program)\n");

@@ -24,5 +24,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_unapply(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_allow(int argc, char **argv);
+int cmd_deny(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "conffile.h"
 #include "limits_opts.h"
+#include "acl_opts.h"
 #include "ports.h"
 
 void sg_conf_free(struct sg_conf *c)
@@ -20,6 +21,8 @@ void sg_conf_free(struct sg_conf *c)
 		free(c->ifaces[i].key_file);
 		for (int j = 0; j < SG_CONF_NLIMITS; j++)
 			free(c->ifaces[i].limit[j]);
+		for (int j = 0; j < SG_CONF_NACL; j++)
+			free(c->ifaces[i].acl[j]);
 	}
 	free(c->ifaces);
 	c->ifaces = NULL;
@@ -169,9 +172,36 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 		return (f->limit[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
 							      "out of memory");
 	}
+	for (int i = 0; i < SG_CONF_NACL; i++) {
+		static const char *const names[SG_CONF_NACL] = {
+			"allow", "allow-file", "deny", "deny-file", "acl-max",
+		};
+		struct sg_acl_opts ao = {};
+		char amsg[640];
+		__u32 max;
+		int rc = 0;
+
+		if (strcmp(k, names[i]))
+			continue;
+		if (f->acl[i])
+			return fail(err, errlen, src, line, "'%s' given twice for [%s]", key,
+				    f->ifname);
+		/* lists checked now; files are read by protect (apply --check too) */
+		if (i == SG_CONF_ALLOW || i == SG_CONF_DENY)
+			rc = sg_acl_opt_parse(&ao, i == SG_CONF_ALLOW ? SG_ACL_OPT_ALLOW :
+					      SG_ACL_OPT_DENY, val, amsg, sizeof(amsg));
+		else if (i == SG_CONF_ACL_MAX)
+			rc = sg_acl_max_parse(val, &max, amsg, sizeof(amsg));
+		sg_acl_opts_free(&ao);
+		if (rc)
+			return fail(err, errlen, src, line, "%s", amsg);
+		return (f->acl[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
+							    "out of memory");
+	}
 	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
 		    "force, enable-syncookies, syn-limit, syn-burst, syn-limit-prefix6, "
-		    "syn-limit-table, synack-limit, monitor)", key);
+		    "syn-limit-table, synack-limit, monitor, allow, allow-file, deny, deny-file, "
+		    "acl-max)", key);
 }
 
 int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *err, size_t errlen)
@@ -338,6 +368,16 @@ int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_
 	}
 	if (f->monitor)
 		argv[n++] = "--monitor";
+	for (int i = 0; i < SG_CONF_NACL; i++) {
+		static const char *const opt[SG_CONF_NACL] = {
+			"--allow", "--allow-file", "--deny", "--deny-file", "--acl-max",
+		};
+
+		if (f->acl[i]) {
+			argv[n++] = (char *)opt[i];
+			argv[n++] = f->acl[i];
+		}
+	}
 	argv[n] = NULL;
 	return n;
 }

@@ -44,6 +44,21 @@ struct sg_conf_iface {
 	 * enum sg_conf_limit */
 	char *limit[5];
 	bool monitor;		/* protect --monitor */
+	/* the allow and deny lists (acl_opts.h) as written, NULL: not given;
+	 * index enum sg_conf_acl */
+	char *acl[5];
+};
+
+/* the list keys, in the order of sg_conf_iface.acl[]: a list given here
+ * becomes exactly that on every apply (and reload); one not given is left
+ * to the allow/deny commands */
+enum sg_conf_acl {
+	SG_CONF_ALLOW,		/* allow = P[,P...] */
+	SG_CONF_ALLOW_FILE,	/* allow-file = FILE (read by protect) */
+	SG_CONF_DENY,
+	SG_CONF_DENY_FILE,
+	SG_CONF_ACL_MAX,	/* acl-max = N */
+	SG_CONF_NACL
 };
 
 /* the limit keys, in the order of sg_conf_iface.limit[] */
@@ -70,8 +85,8 @@ int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
- * NULL-terminated; strings point into f. Returns argc (at most 24). */
-#define SG_CONF_ARGV_MAX 26
+ * NULL-terminated; strings point into f. Returns argc (at most 34). */
+#define SG_CONF_ARGV_MAX 36
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
 #endif

@@ -19,6 +19,7 @@ static void init(struct sg_defense *d, int ifindex)
 	d->ifindex = ifindex;
 	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = d->src_fd = -1;
 	d->keys_fd = d->trace_fd = d->state_fd = -1;
+	d->acl4_fd = d->acl6_fd = d->acl_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
 }
@@ -26,7 +27,8 @@ static void init(struct sg_defense *d, int ifindex)
 void sg_defense_close(struct sg_defense *d)
 {
 	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
-		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd, &d->src_fd };
+		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd, &d->src_fd,
+		       &d->acl4_fd, &d->acl6_fd, &d->acl_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -90,6 +92,12 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_src")) {
 			slot = &d->src_fd;
 			want = sizeof(struct sg_src_val);
+		} else if (!strcmp(mi.name, "sg_acl4") || !strcmp(mi.name, "sg_acl6")) {
+			slot = mi.name[6] == '4' ? &d->acl4_fd : &d->acl6_fd;
+			want = sizeof(struct sg_acl_val);
+		} else if (!strcmp(mi.name, "sg_acl")) {
+			slot = &d->acl_fd;
+			want = sizeof(struct sg_acl_state);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "synguard.h"
+#include "acl_defs.h"
 
 struct sg_defense {
 	int ifindex;
@@ -29,6 +30,9 @@ struct sg_defense {
 	int state_fd;		/* map sg_state */
 	int limits_fd;		/* map sg_limits (-1 if absent: an older build) */
 	int src_fd;		/* map sg_src, per-source SYN limit (-1 if absent) */
+	int acl4_fd;		/* maps sg_acl4, sg_acl6, sg_acl: the allow and deny */
+	int acl6_fd;		/* lists (include/acl_defs.h); -1 if absent (an */
+	int acl_fd;		/* older build) */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;

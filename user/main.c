@@ -25,6 +25,8 @@ static const struct sg_cmd cmds[] = {
 	{ "metrics", cmd_metrics, "serve Prometheus metrics (counters, state, histograms)" },
 	{ "apply", cmd_apply, "protect the interfaces of /etc/synguard.conf" },
 	{ "unapply", cmd_unapply, "unprotect the interfaces of /etc/synguard.conf" },
+	{ "allow", cmd_allow, "add, remove or list allowed sources (the kernel's handshake)" },
+	{ "deny", cmd_deny, "add, remove or list denied sources (dropped)" },
 	{ "doctor", cmd_doctor, "check what protect needs and what would break it" },
 	{ NULL, NULL, NULL },
 };

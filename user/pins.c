@@ -15,7 +15,7 @@
 
 /* Every name we may pin; removal unlinks exactly these (never rm -r). */
 static const char *const pin_names[] = {
-	SG_PIN_XDP, SG_PIN_TC, "sg_config", "sg_stats", "sg_synts",
+	SG_PIN_XDP, SG_PIN_TC, "sg_config", "sg_stats", "sg_synts", "sg_acl4", "sg_acl6", "sg_acl",
 };
 
 /* 1 if our namespace a is the same as pid 1's b, 0 if not, -1 if we cannot

@@ -74,7 +74,7 @@ void sg_foreign_release(struct sg_foreign *f)
 
 bool sg_repair_pins(const struct sg_defense *d, const char *pin_dir)
 {
-	struct sg_pin pins[5];
+	struct sg_pin pins[8];
 	const char *what;
 	int n = 0, tc_fd, err;
 
@@ -89,6 +89,11 @@ bool sg_repair_pins(const struct sg_defense *d, const char *pin_dir)
 	pins[n++] = (struct sg_pin){ "sg_stats", d->stats_fd };
 	if (d->synts_fd >= 0)
 		pins[n++] = (struct sg_pin){ "sg_synts", d->synts_fd };
+	if (d->acl4_fd >= 0 && d->acl6_fd >= 0 && d->acl_fd >= 0) {
+		pins[n++] = (struct sg_pin){ "sg_acl4", d->acl4_fd };
+		pins[n++] = (struct sg_pin){ "sg_acl6", d->acl6_fd };
+		pins[n++] = (struct sg_pin){ "sg_acl", d->acl_fd };
+	}
 	err = sg_pins_create(pin_dir, pins, n, &what);
 	close(tc_fd);
 	return err == 0;
