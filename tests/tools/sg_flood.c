@@ -6,6 +6,9 @@
  *        source ports and ISNs, Linux-like options (MSS, SACK, TS, WS)
  *   ack  ACKs with random seq/ack numbers (random cookies) and, on
  *        --ts-percent of them, a timestamp option with random TSval/TSecr
+ *   --flags  the TCP flags of every frame instead of the mode's (SYN or ACK),
+ *        e.g. syn,fin or none: malformed combinations for the drop reasons
+ *        (the frame is the mode's otherwise: options, ack number)
  *
  * Frames are built in user space (correct IPv4/TCP checksums, the given or
  * resolved destination MAC) and sent through an AF_PACKET socket with
@@ -57,10 +60,11 @@ struct opts {
 	uint64_t ts_percent;
 	uint64_t threads, batch;
 	uint64_t seed;
+	int flags;			/* --flags: TCP flag byte, -1 = the mode's */
 };
 
 static struct opts o = { .mode = MODE_ACK, .ts_percent = 100, .threads = 1,
-			 .batch = 256 };
+			 .batch = 256, .flags = -1 };
 static volatile sig_atomic_t stop;
 static atomic_ulong claimed, total_sent, total_ts, total_retries;
 static atomic_int fatal_errno;
@@ -77,13 +81,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: sg_flood -i IFACE [--mode syn|ack] --dst ADDR --dport PORT --src PREFIX\n"
 		"                [--dst-mac MAC] [-c N] [--rate PPS] [-d SEC] [--ts-percent P]\n"
-		"                [--threads N] [--batch N] [--seed N]\n"
+		"                [--threads N] [--batch N] [--seed N] [--flags F,...]\n"
 		"  --mode         syn: spoofed SYNs; ack: ACKs with random cookies (default ack)\n"
 		"  --src PREFIX   source addresses, e.g. 10.77.1.0/24 or fd77:1::/64 (random host part)\n"
 		"  --dst-mac MAC  next hop MAC (default: from the neighbour table of IFACE)\n"
 		"  -c, --count N  packets in all; -d, --duration SEC: stop after SEC (one is needed)\n"
 		"  --rate PPS     packets per second in all (default 0 = as fast as possible)\n"
-		"  --ts-percent P share of packets with a timestamp option (default 100)\n");
+		"  --ts-percent P share of packets with a timestamp option (default 100)\n"
+		"  --flags F,...  TCP flags instead of the mode's: fin,syn,rst,psh,ack,urg,ece,cwr\n"
+		"                 joined by commas, or none\n");
 }
 
 /* xorshift64*: fast, and good enough to make cookies and ports unpredictable
@@ -151,7 +157,7 @@ static size_t build(uint8_t *f, uint64_t *rs, bool *with_ts)
 	put16(tcp + 2, o.dport);
 	put32(tcp + 4, (uint32_t)r);
 	put32(tcp + 8, o.mode == MODE_ACK ? (uint32_t)(r >> 32) : 0);
-	tcp[13] = o.mode == MODE_ACK ? 0x10 : 0x02;
+	tcp[13] = o.flags >= 0 ? (uint8_t)o.flags : o.mode == MODE_ACK ? 0x10 : 0x02;
 	put16(tcp + 14, o.mode == MODE_ACK ? 502 : 64240);
 	put16(tcp + 16, 0);
 	put16(tcp + 18, 0);
@@ -371,6 +377,28 @@ static int resolve_dmac(void)
 	return -1;
 }
 
+/* --flags: names joined by commas (in TCP header bit order), or "none" */
+static int parse_flags(const char *s)
+{
+	static const char *const names[8] = { "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr" };
+	char buf[64], *tok, *save;
+	int f = 0, i;
+
+	if (!strcmp(s, "none"))
+		return 0;
+	if (!*s || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < 8 && strcmp(tok, names[i]); i++)
+			;
+		if (i == 8)
+			return -1;
+		f |= 1 << i;
+	}
+	return f;
+}
+
 static int parse_prefix(const char *s, int family, uint8_t addr[16], int *plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
@@ -406,6 +434,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, 0, 'j' },
 		{ "batch", required_argument, 0, 'b' },
 		{ "seed", required_argument, 0, 's' },
+		{ "flags", required_argument, 0, 'F' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 }
 	};
@@ -442,6 +471,7 @@ int main(int argc, char **argv)
 		case 'j': if (tu_parse_uint(optarg, 1, 64, &o.threads) < 0) goto bad; break;
 		case 'b': if (tu_parse_uint(optarg, 1, BATCH_MAX, &o.batch) < 0) goto bad; break;
 		case 's': if (tu_parse_uint(optarg, 0, UINT64_MAX, &o.seed) < 0) goto bad; break;
+		case 'F': if ((o.flags = parse_flags(optarg)) < 0) goto bad; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -505,6 +535,8 @@ int main(int argc, char **argv)
 	jw_string_field(w, "iface", o.iface);
 	jw_string_field(w, "dst", dst_str);
 	jw_uint_field(w, "dport", o.dport);
+	if (o.flags >= 0)
+		jw_uint_field(w, "flags", (uint64_t)o.flags);
 	jw_uint_field(w, "sent", sent);
 	jw_uint_field(w, "with_ts", atomic_load(&total_ts));
 	jw_uint_field(w, "retries", atomic_load(&total_retries));
@@ -523,6 +555,6 @@ int main(int argc, char **argv)
 	return atomic_load(&fatal_errno) ? 1 : 0;
 bad:
 	fprintf(stderr, "sg_flood: bad value '%s' for option --%s\n", optarg,
-		c == 'm' ? "mode" : c == 'M' ? "dst-mac" : "(see --help)");
+		c == 'm' ? "mode" : c == 'M' ? "dst-mac" : c == 'F' ? "flags" : "(see --help)");
 	return 2;
 }
