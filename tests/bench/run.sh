@@ -5,7 +5,7 @@
 # IPv4, IPv6 and with a tracer's SYN recording (bench_ab.sh: ratios new/base).
 # Then the tracer overhead (bench_trace.sh), the cost of a metrics scrape
 # with a full half-open table (bench_halfopen.sh) and the end-to-end
-# SYN-flood lab benchmark (bench_e2e.sh).
+# SYN-flood lab benchmark (bench_e2e.sh) and its two-CPU scaling (bench_scale.sh).
 # Extra arguments go to bench_xdp: -r REPEAT (default 1000000), -n RUNS
 # (default 7, the median is reported), -c CPU.
 set -euo pipefail
@@ -19,3 +19,4 @@ tests/bench/bench_ab.sh
 tests/bench/bench_trace.sh
 tests/bench/bench_halfopen.sh
 tests/bench/bench_e2e.sh
+tests/bench/bench_scale.sh

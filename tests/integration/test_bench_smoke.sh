@@ -28,3 +28,20 @@ for mode in v4 v6 v4trace; do
 		sg_fail "$T $mode" "rc $rc, missing:$missing; output: $(tail -5 <<<"$out" | tr '\n' '|')"
 	fi
 done
+
+# The two-CPU scaling benchmark (tests/bench/bench_scale.sh), one short round:
+# both programs answered SYNs from one CPU and from both, on both queues.
+if [ "$(nproc)" -lt 2 ]; then
+	sg_skip "$T scale" "needs 2 CPUs, have $(nproc)"
+else
+	out=$(SG_NS_PREFIX=${SG_NS_PREFIX}sc "$SG_TOP/tests/bench/bench_scale.sh" 1 1 2>&1)
+	rc=$?
+	j=$SG_TOP/build/bench_scale.json
+	if [ $rc -eq 0 ] && [ -s "$j" ] &&
+	   jq -e 'length == 4 and all(.[]; .answered > 0) and
+		all(.[] | select(.cpus == 2); .answered_per_queue | all(. > 0))' "$j" >/dev/null; then
+		sg_pass "$T scale: one and two CPUs measured, both queues answered"
+	else
+		sg_fail "$T scale" "rc $rc: $(tail -5 <<<"$out" | tr '\n' '|')"
+	fi
+fi

@@ -63,9 +63,12 @@ sg_netns() {
 # sg_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, up, with TX
 # checksum offload off (else SYNs carry partial checksums) and GRO on (else an
 # XDP_TX frame is not delivered to a peer without XDP; see kernel-facts.md).
+# SG_VETH_QUEUES=N: N RX/TX queues on both ends (default: the kernel's one)
 sg_veth() {
-	local ns1=$1 if1=$2 ns2=$3 if2=$4
-	ip link add "$if1" netns "$ns1" type veth peer name "$if2" netns "$ns2" || return 1
+	local ns1=$1 if1=$2 ns2=$3 if2=$4 q=()
+	[ -n "${SG_VETH_QUEUES:-}" ] && q=(numtxqueues "$SG_VETH_QUEUES" numrxqueues "$SG_VETH_QUEUES")
+	ip link add "$if1" netns "$ns1" "${q[@]}" type veth \
+		peer name "$if2" netns "$ns2" "${q[@]}" || return 1
 	for x in "$ns1 $if1" "$ns2 $if2"; do
 		set -- $x
 		ip -n "$1" link set "$2" up
