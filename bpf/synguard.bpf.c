@@ -23,6 +23,7 @@
 #include "verdict.h"
 #include "rst.h"
 #include "kcookie.h"
+#include "synproxy.h"
 #include "run_config.h"
 #include "verdict.h"
 #include "acl.h"
@@ -157,6 +158,9 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		sg_note_syn(p, sc->in.sport, sc->in.dport);
 	if (sg_synack_plan(ctx, &sc->in, &sc->out))
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
+	/* the synproxy design: the kernel's cookie (synproxy.h) */
+	if ((cfg->flags & SG_CFG_SYNPROXY) && sg_spx_synack(&sc->in, &sc->out))
+		return pass(SG_CNT_PASS_SYN_TX_ERROR);
 	/* monitor mode: not a byte of the SYN is changed */
 	if (sg_monitoring(cfg))
 		return sg_would(SG_CNT_WOULD_TX_SYNACK);
@@ -241,6 +245,9 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 			return drop(SG_CNT_DROP_COOKIE_INVALID);
 		return pass(SG_CNT_PASS_COOKIE_VALID);
 	}
+	/* The synproxy design: the kernel's cookie, nft SYNPROXY completes */
+	if (cfg->flags & SG_CFG_SYNPROXY)
+		return sg_spx_ack(ctx, cfg, p, acl == SG_ACL_ALLOW);
 	/* A valid cookie ACK goes on to the kernel, which checks its
 	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
 	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
@@ -451,6 +458,14 @@ int sg_tc(struct __sk_buff *skb)
 	if (sg_parse(data, data_end, &p) != SG_PARSE_TCP)
 		return TC_ACT_OK;
 	return sg_tc_handoff(skb, &p, &m);
+}
+
+/* The synproxy design's tc program (synproxy.h): loaded instead of sg_tc
+ * there, since it needs no kfunc. */
+SEC("tc")
+int sg_tc_spx(struct __sk_buff *skb)
+{
+	return sg_tc_spx_run(skb);
 }
 
 char LICENSE[] SEC("license") = "GPL";

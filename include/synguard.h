@@ -15,6 +15,7 @@
 /* ---- object and program names (user space finds our programs by them) ---- */
 #define SG_XDP_PROG_NAME	"sg_xdp"	/* BPF names are at most 15 chars */
 #define SG_TC_PROG_NAME		"sg_tc"
+#define SG_TC_SPX_PROG_NAME	"sg_tc_spx"	/* the synproxy design's tc program */
 #define SG_PIN_ROOT		"/sys/fs/bpf/synguard"
 /* tc filter handle/priority used for our clsact ingress filter */
 #define SG_TC_HANDLE		0x5347		/* "SG" */
@@ -37,6 +38,18 @@
 #define SG_CFG_MONITOR		(1U << 4)	/* protect --monitor: policy verdicts are
 						 * counted as would_*, every packet passes
 						 * untouched (bpf/verdict.h) */
+#define SG_CFG_SYNPROXY		(1U << 5)	/* the 6.0-6.8 design with nftables SYNPROXY:
+						 * XDP answers SYNs with the kernel's cookies,
+						 * tc marks valid cookie ACKs for the nft rule
+						 * (bpf/synproxy.h, user/nft_synproxy.c) */
+
+/* The synproxy design (SG_CFG_SYNPROXY): XDP tags a valid cookie ACK with
+ * one metadata word, sg_config.meta_magic ^ SG_SPX_META_TAG; tc (sg_tc_spx)
+ * turns the tag into this skb mark, which the rule of synguard's nft table
+ * matches (user/nft_synproxy.c). The mark lives from tc ingress to that
+ * rule, which consumes the packet. */
+#define SG_SPX_META_TAG		0x53505859U	/* "SPXY" */
+#define SG_SPX_MARK		0x53475059U	/* "SGPY" */
 
 /* The handshake contract (cookie layout, clocks, windows) is in
  * include/handshake.h. Key slots of the key ring (map sg_keys). */

@@ -79,9 +79,15 @@ static void doctor_check_kernel(void)
 	if (best == SG_DESIGN_HANDOFF)
 		add("kernel", ST_OK, NULL, "the handoff defense runs here (XDP answers SYNs, "
 		    "kfunc bpf_sk_assign_tcp_reqsk present); features missing: %s", missing);
+	else if (best == SG_DESIGN_SYNPROXY)
+		add("kernel", ST_WARN, "Linux 6.9 or later runs the handoff defense (no conntrack, "
+		    "no nft table)", "the synproxy defense runs here (XDP answers SYNs with the "
+		    "kernel's cookies, nftables SYNPROXY completes them, established flows go "
+		    "through conntrack); features missing: %s", missing);
 	else if (best == SG_DESIGN_KERNEL_COOKIES)
 		add("kernel", ST_WARN, "Linux 6.9 or later runs the handoff defense, in which XDP "
-		    "answers SYNs", "only the kernel-cookies defense runs here (the kernel answers "
+		    "answers SYNs (or install nftables with nft_synproxy for the synproxy "
+		    "defense)", "only the kernel-cookies defense runs here (the kernel answers "
 		    "SYNs, XDP drops forged ACKs); features missing: %s", missing);
 	else
 		add("kernel", ST_FAIL, "run Linux 6.0 or later with CONFIG_DEBUG_INFO_BTF=y",

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "nft_synproxy.h"
 #include "escape.h"
 #include "features.h"
 #include "json.h"
@@ -85,6 +86,7 @@ struct undo {
 	bool pinned;
 	char pin_dir[PATH_MAX];
 	struct sg_foreign foreign;	/* --force: the program to put back */
+	bool nft_created;		/* synproxy: our nft table (nft_synproxy.h) */
 };
 
 /* sg_limits has one writer: protect (docs/design.md) */
@@ -244,8 +246,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			break;
 		case OPT_DEFENSE:
 			if (sg_design_parse(optarg, &o->design))
-				return sg_fail(SG_EXIT_USAGE, "bad defense '%s': use auto, handoff "
-					       "or kernel-cookies", optarg);
+				return sg_fail(SG_EXIT_USAGE, "bad defense '%s': use auto, handoff, "
+					       "synproxy or kernel-cookies", optarg);
 			o->design_given = o->design != SG_DESIGN_NONE;
 			break;
 		case OPT_ATTACH:
@@ -341,6 +343,14 @@ static void rollback(struct undo *u)
 		if (u->hook_created && sg_tc_count_foreign(u->ifindex) == 0)
 			sg_tc_destroy_hook(u->ifindex);
 	}
+	if (u->nft_created) {
+		char msg[256];
+
+		/* after tc: no ACK is marked for a rule that is gone */
+		if (sg_nft_spx_remove(u->ifindex, msg, sizeof(msg)))
+			sg_err("could not remove the nft table of the synproxy defense: %s", msg);
+		u->nft_created = false;
+	}
 	if (u->syncookies_changed)
 		sg_sysctl_write(SYNCOOKIES, u->syncookies_old);
 	/* everything is undone: a second call does nothing */
@@ -418,6 +428,7 @@ struct report {
 	unsigned int prio;
 	bool monitor;		/* SG_CFG_MONITOR */
 	const struct sg_acl_state *acl;	/* the lists' sizes after this run */
+	const char *nft_table;	/* synproxy: synguard's nft table (inet family) */
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -442,6 +453,11 @@ static void print_report(const struct report *r)
 		jw_int_field(w, "ifindex", r->ifindex);
 		jw_string_field(w, "mode", sg_mode_name(r->mode));
 		jw_string_field(w, "defense", sg_design_name(r->design));
+		jw_name(w, "nft_table");
+		if (r->nft_table)
+			jw_string(w, r->nft_table);
+		else
+			jw_null(w);
 		jw_bool_field(w, "monitor", r->monitor);
 		jw_name(w, "ports");
 		jw_start_array(w);
@@ -511,6 +527,9 @@ static void print_report(const struct report *r)
 		printf("  mode:     %s\n", sg_mode_name(r->mode));
 	}
 	printf("  defense:  %s\n", sg_design_name(r->design));
+	if (r->nft_table)
+		printf("  nft:      table inet %s (SYNPROXY for the cookie ACKs XDP marks)\n",
+		       r->nft_table);
 	printf("  verdicts: %s\n", r->monitor ? "monitor (counted as would_*, every packet "
 	       "passes untouched)" : "enforce");
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
@@ -539,7 +558,8 @@ static void print_report(const struct report *r)
 	if (r->design == SG_DESIGN_KERNEL_COOKIES)
 		printf("  tc prog:  none (the kernel-cookies defense needs none)\n");
 	else
-		printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id, SG_TC_PROG_NAME,
+		printf("  tc prog:  id %u (%s, clsact ingress)%s\n", r->tc_id,
+		       r->design == SG_DESIGN_SYNPROXY ? SG_TC_SPX_PROG_NAME : SG_TC_PROG_NAME,
 		       r->tc_repaired ? " - re-attached, it was missing" : "");
 	printf("  pin dir:  %s\n", r->pin_dir ? sg_esc_text(r->pin_dir, esc, sizeof(esc)) : "none");
 	if (r->synts_shared_with)
@@ -593,7 +613,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 {
 	struct report r = { .action = "updated" };
 	struct sg_config cfg, old;
-	char pin_dir[PATH_MAX], amsg[640];
+	char pin_dir[PATH_MAX], amsg[640], nft_name[32];
 	struct sg_acl_saved acl_saved;
 	struct sg_acl_state acl_st;
 	struct sg_acl_fds acl_fds;
@@ -611,8 +631,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	if (err)
 		return sg_fail(SG_EXIT_ERROR, "cannot read the configuration of %s: %s",
 			       o->ifname, strerror(-err));
-	r.design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
-							SG_DESIGN_HANDOFF;
+	r.design = sg_design_of_flags(cfg.flags);
 	if (o->design_given && o->design != r.design)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s is protected with the %s defense; switching to %s needs a "
@@ -626,6 +645,21 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 				       "(%s); run 'synguard unprotect %s' and protect again",
 				       o->ifname, strerror(-err), o->ifname);
 		r.tc_repaired = true;
+	}
+	if (!d->tc_id && r.design == SG_DESIGN_SYNPROXY)
+		return sg_fail(SG_EXIT_ERROR, "the tc program of the synproxy defense of %s is "
+			       "missing; run 'synguard unprotect %s' and protect again", o->ifname,
+			       o->ifname);
+	if (r.design == SG_DESIGN_SYNPROXY) {
+		char msg[512];
+
+		/* idempotent: puts back a table removed by hand, with the
+		 * interface's current MTU and sysctls */
+		if (sg_nft_spx_apply(o->ifname, d->ifindex, msg, sizeof(msg)))
+			return sg_fail(SG_EXIT_ERROR, "cannot write the nft table of %s: %s",
+				       o->ifname, msg);
+		sg_nft_spx_table(d->ifindex, nft_name, sizeof(nft_name));
+		r.nft_table = nft_name;
 	}
 	/* killed before it pinned, or pins removed by hand: pin again */
 	if (!sg_pin_dir(o->ifname, pin_dir, sizeof(pin_dir)) && !sg_pins_match(pin_dir, d->xdp_id) &&
@@ -726,6 +760,22 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.syncookies_enabled = u->syncookies_changed;
 	print_report(&r);
 	return SG_EXIT_OK;
+}
+
+/* The tc program of a design: the handoff's sg_tc or synproxy's sg_tc_spx. */
+static struct bpf_program *tc_prog(struct synguard *skel, enum sg_design d)
+{
+	return d == SG_DESIGN_SYNPROXY ? skel->progs.sg_tc_spx : skel->progs.sg_tc;
+}
+
+/* Load only the tc program the design uses: sg_tc needs the handoff kfunc
+ * (handoff.h), so it cannot load before 6.9; sg_tc_spx is synproxy's. */
+static int set_autoload(struct synguard *skel, enum sg_design d)
+{
+	int err = bpf_program__set_autoload(skel->progs.sg_tc, d == SG_DESIGN_HANDOFF);
+
+	return err ? err : bpf_program__set_autoload(skel->progs.sg_tc_spx,
+						     d == SG_DESIGN_SYNPROXY);
 }
 
 static __u32 prog_id(struct bpf_program *p)
@@ -870,7 +920,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	struct sg_acl_saved acl_saved;
 	struct sg_acl_state acl_st;
 	struct sg_acl_fds acl_fds;
-	char amsg[640];
+	char amsg[640], nft_name[32];
 	struct synts_share share = {};
 	struct sg_config cfg = {};
 	__u64 newkey[2];
@@ -914,7 +964,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 
 	/* Someone else's filter at our exact tc handle/prio is a conflict too */
 	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
-	    strcmp(name, SG_TC_PROG_NAME) && !o->force)
+	    !sg_tc_name_ours(name) && !o->force)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s has a foreign tc filter (program '%s', id %u) at synguard's "
 			       "handle/priority 0x%x; use --force to replace it", o->ifname, name,
@@ -941,6 +991,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		    (o->monitor ? SG_CFG_MONITOR : 0);
 	if (o->design == SG_DESIGN_KERNEL_COOKIES)
 		cfg.flags |= SG_CFG_KERNEL_COOKIES;
+	if (o->design == SG_DESIGN_SYNPROXY)
+		cfg.flags |= SG_CFG_SYNPROXY;
 	if (key)
 		memcpy(newkey, key, sizeof(newkey));
 	else if ((err = sg_key_random(newkey)))
@@ -956,9 +1008,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		err = set_src_table(skel, o);
 	if (!err)
 		err = set_acl_size(skel, o);
-	/* without the handoff kfunc sg_tc cannot load (handoff.h) */
-	if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
-		err = bpf_program__set_autoload(skel->progs.sg_tc, false);
+	if (!err)
+		err = set_autoload(skel, o->design);
 	if (!err && plan.method == SG_ATTACH_LIBXDP) {
 		err = attach_libxdp(o, skel, ifindex, &plan, u, d);
 		if (err == SG_LX_FALLBACK) {
@@ -973,8 +1024,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 				err = set_src_table(skel, o);
 			if (!err)
 				err = set_acl_size(skel, o);
-			if (!err && o->design == SG_DESIGN_KERNEL_COOKIES)
-				err = bpf_program__set_autoload(skel->progs.sg_tc, false);
+			if (!err)
+				err = set_autoload(skel, o->design);
 			if (!err)
 				err = synguard__load(skel);
 		} else if (err) {
@@ -1028,10 +1079,26 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	if (!sg_acl_read_state(&acl_fds, &acl_st))
 		r.acl = &acl_st;
 
+	/* the synproxy design: the nft rule before the tc program that marks
+	 * packets for it (and both before XDP answers a SYN) */
+	if (o->design == SG_DESIGN_SYNPROXY) {
+		char msg[512];
+
+		if (sg_nft_spx_apply(o->ifname, ifindex, msg, sizeof(msg))) {
+			rollback(u);
+			synguard__destroy(skel);
+			return sg_fail(SG_EXIT_ERROR, "cannot create the nft table of the synproxy "
+				       "defense: %s (nothing was changed)", msg);
+		}
+		u->nft_created = true;
+		sg_nft_spx_table(ifindex, nft_name, sizeof(nft_name));
+		r.nft_table = nft_name;
+	}
+	sg_test_point("protect:after-nft");
 	/* tc first: once XDP answers SYNs, every valid cookie ACK must find
 	 * its handoff in place. (The kernel-cookies defense has no tc part.) */
-	if (o->design == SG_DESIGN_HANDOFF) {
-		err = sg_tc_attach(ifindex, bpf_program__fd(skel->progs.sg_tc),
+	if (o->design == SG_DESIGN_HANDOFF || o->design == SG_DESIGN_SYNPROXY) {
+		err = sg_tc_attach(ifindex, bpf_program__fd(tc_prog(skel, o->design)),
 				   &u->hook_created);
 		if (err) {
 			synguard__destroy(skel);
@@ -1111,13 +1178,13 @@ pin:
 			{ "sg_acl4", bpf_map__fd(skel->maps.sg_acl4) },
 			{ "sg_acl6", bpf_map__fd(skel->maps.sg_acl6) },
 			{ "sg_acl", bpf_map__fd(skel->maps.sg_acl) },
-			{ SG_PIN_TC, bpf_program__fd(skel->progs.sg_tc) },	/* last: optional */
+			{ SG_PIN_TC, bpf_program__fd(tc_prog(skel, o->design)) },	/* last: optional */
 		};
 		size_t npins = sizeof(pins) / sizeof(pins[0]);
 		const char *what;
 
-		if (o->design != SG_DESIGN_HANDOFF)
-			npins--;	/* no sg_tc loaded */
+		if (o->design == SG_DESIGN_KERNEL_COOKIES)
+			npins--;	/* no tc program loaded */
 		u->pinned = true; /* partial pins are removed by rollback too */
 		err = sg_pins_create(u->pin_dir, pins, npins, &what);
 		if (err) {
@@ -1144,7 +1211,7 @@ pin:
 	r.key_source = key ? "file" : "random";
 	r.key_file = key ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);
-	r.tc_id = o->design == SG_DESIGN_HANDOFF ? prog_id(skel->progs.sg_tc) : 0;
+	r.tc_id = o->design == SG_DESIGN_KERNEL_COOKIES ? 0 : prog_id(tc_prog(skel, o->design));
 	r.design = o->design;
 	r.pin_dir = private_bpffs ? NULL : u->pin_dir;
 	r.syncookies_enabled = u->syncookies_changed;

@@ -20,6 +20,7 @@
 #include "defense_maps.h"
 #include "escape.h"
 #include "features.h"
+#include "nft_synproxy.h"
 #include "json.h"
 #include "limits_show.h"
 #include "lock.h"
@@ -128,9 +129,12 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 }
 
 /* Everything the interface's defense needs is attached: the handoff design
- * needs its tc program, the kernel-cookies design has none. */
-static bool complete(const struct sg_defense *d, const struct sg_config *cfg)
+ * needs its tc program, the kernel-cookies design has none, the synproxy
+ * design needs its tc program and its nft table (nft_present: 1/0/-1). */
+static bool complete(const struct sg_defense *d, const struct sg_config *cfg, int nft_present)
 {
+	if (cfg->flags & SG_CFG_SYNPROXY)
+		return d->tc_id != 0 && nft_present == 1;
 	return d->tc_id != 0 || (cfg->flags & SG_CFG_KERNEL_COOKIES);
 }
 
@@ -171,13 +175,18 @@ static void show(struct jw *w, const struct sg_defense *d)
 	char esc[1024];	/* a name or the pin dir, escaped for a terminal */
 	enum sg_design design;
 	struct sg_limits_view lv;
+	char nft_name[32] = "";
 	bool pinned;
+	int nft = 0;
 
 	sg_limits_view_read(d, &lv);
 	if (sg_defense_read_config(d, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
-	design = (cfg.flags & SG_CFG_KERNEL_COOKIES) ? SG_DESIGN_KERNEL_COOKIES :
-							SG_DESIGN_HANDOFF;
+	design = sg_design_of_flags(cfg.flags);
+	if (design == SG_DESIGN_SYNPROXY) {
+		nft = sg_nft_spx_present(d->ifindex);
+		sg_nft_spx_table(d->ifindex, nft_name, sizeof(nft_name));
+	}
 	iso_time(cfg.since_unix, since, sizeof(since));
 	if (sg_ports_format(cfg.ports, ports, sizeof(ports)) >= sizeof(ports))
 		strcpy(ports + sizeof(ports) - 5, "...");
@@ -189,13 +198,23 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_start_object(w);
 		jw_string_field(w, "ifname", d->ifname);
 		jw_int_field(w, "ifindex", d->ifindex);
-		json_state(w, d->ifindex, true, complete(d, &cfg));
+		json_state(w, d->ifindex, true, complete(d, &cfg, nft));
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(cfg.ports, json_port, w);
 		jw_end_array(w);
 		jw_string_field(w, "mode", sg_mode_name(d->mode));
 		jw_string_field(w, "defense", sg_design_name(design));
+		jw_name(w, "nft_table");
+		if (design == SG_DESIGN_SYNPROXY)
+			jw_string(w, nft_name);
+		else
+			jw_null(w);
+		jw_name(w, "nft_table_present");
+		if (design == SG_DESIGN_SYNPROXY && nft >= 0)
+			jw_bool(w, nft == 1);
+		else
+			jw_null(w);
 		jw_bool_field(w, "monitor", (cfg.flags & SG_CFG_MONITOR) != 0);
 		jw_string_field(w, "since", since);
 		jw_uint_field(w, "since_unix", cfg.since_unix);
@@ -204,7 +223,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		sg_limits_view_json(w, &lv);
 		jw_uint_field(w, "xdp_prog_id", d->xdp_id);
 		jw_uint_field(w, "tc_prog_id", d->tc_id);
-		jw_bool_field(w, "healthy", complete(d, &cfg));
+		jw_bool_field(w, "healthy", complete(d, &cfg, nft));
 		jw_name(w, "pin_dir");
 		if (pinned)
 			jw_string(w, pin_dir);
@@ -227,16 +246,21 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_end_object(w);
 		return;
 	}
-	if (complete(d, &cfg))
+	if (complete(d, &cfg, nft))
 		printf("%s (ifindex %d): protected since %s\n", sg_esc_text(d->ifname, esc, sizeof(esc)),
 		       d->ifindex, since);
 	else
 		printf("%s (ifindex %d): PARTIAL - synguard's XDP program is attached without its "
-		       "tc handoff (since %s): clients get resets\n",
-		       sg_esc_text(d->ifname, esc, sizeof(esc)), d->ifindex, since);
+		       "tc %s (since %s): clients get resets\n",
+		       sg_esc_text(d->ifname, esc, sizeof(esc)), d->ifindex,
+		       design == SG_DESIGN_SYNPROXY ? "program or nft table" : "handoff", since);
 	printf("  ports:    %s\n", ports);
 	printf("  mode:     %s\n", sg_mode_name(d->mode));
 	printf("  defense:  %s\n", sg_design_name(design));
+	if (design == SG_DESIGN_SYNPROXY)
+		printf("  nft:      table inet %s %s\n", nft_name, nft == 1 ? "(SYNPROXY rule present)" :
+		       nft == 0 ? "MISSING - valid cookie ACKs are not completed; run 'synguard "
+		       "protect' again to repair" : "(nft could not be run to check)");
 	printf("  verdicts: %s\n", (cfg.flags & SG_CFG_MONITOR) ?
 	       "monitor (counted as would_*, every packet passes untouched)" : "enforce");
 	printf("  ttl:      %u\n", cfg.ttl);
@@ -383,7 +407,8 @@ int cmd_status(int argc, char **argv)
 		n = 1;
 		if (sg_defense_read_config(&one, &ocfg))
 			memset(&ocfg, 0, sizeof(ocfg));
-		complete_ok = complete(&one, &ocfg);
+		complete_ok = complete(&one, &ocfg, (ocfg.flags & SG_CFG_SYNPROXY) ?
+				       sg_nft_spx_present(one.ifindex) : 0);
 	} else {
 		n = sg_defense_list(&list);
 		if (n < 0)

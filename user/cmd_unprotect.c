@@ -3,7 +3,8 @@
  * cmd_unprotect.c - `synguard unprotect IFACE`: detach our XDP program (only
  * ours), our tc filter, the clsact qdisc when nothing else uses it, and the
  * pins. Leftovers of an interrupted protection (a lone tc filter, stale pins)
- * are removed too.
+ * are removed too. The synproxy defense's nft table goes last (after tc, which
+ * marks packets for it); a failure before leaves it intact.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "common.h"
 #include "defense_maps.h"
 #include "escape.h"
+#include "nft_synproxy.h"
 #include "json.h"
 #include "lock.h"
 #include "pins.h"
@@ -63,6 +65,7 @@ struct removed {
 	bool clsact;
 	bool pins;
 	char pin_dir[PATH_MAX];
+	char nft_table[32];	/* the synproxy defense's nft table, removed ("": none) */
 };
 
 static void report(const char *ifname, int ifindex, const struct removed *r)
@@ -79,6 +82,11 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 		jw_uint_field(w, "xdp_prog_id", r->xdp_id);
 		jw_uint_field(w, "tc_prog_id", r->tc_id);
 		jw_bool_field(w, "clsact_removed", r->clsact);
+		jw_name(w, "nft_table_removed");
+		if (*r->nft_table)
+			jw_string(w, r->nft_table);
+		else
+			jw_null(w);
 		jw_name(w, "pin_dir");
 		if (r->pins)
 			jw_string(w, r->pin_dir);
@@ -97,6 +105,8 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 		printf("%s tc filter (prog id %u)", r->xdp_id ? "," : "", r->tc_id);
 	if (r->clsact)
 		printf(", clsact qdisc");
+	if (*r->nft_table)
+		printf(", nft table inet %s", r->nft_table);
 	if (r->pins)
 		printf(", pins in %s", sg_esc_text(r->pin_dir, esc, sizeof(esc)));
 	printf("\n");
@@ -108,7 +118,8 @@ int cmd_unprotect(int argc, char **argv)
 	struct removed r = {};
 	struct sg_defense d;
 	const char *ifname;
-	char name[16];
+	char name[16], msg[512];
+	bool spx = false;
 	__u32 tc_id;
 	int ifindex, err;
 
@@ -136,6 +147,11 @@ int cmd_unprotect(int argc, char **argv)
 		/* ours by name, maps from another build: still ours to remove */
 		sg_warn("%s runs a synguard XDP program from another build; removing it", ifname);
 
+	if (!err) {
+		struct sg_config cfg;
+
+		spx = !sg_defense_read_config(&d, &cfg) && (cfg.flags & SG_CFG_SYNPROXY);
+	}
 	if (!err || err == -EPROTO) {
 		__u32 id = d.xdp_id;
 		int fd = d.xdp_fd;
@@ -180,18 +196,29 @@ int cmd_unprotect(int argc, char **argv)
 
 	/* Our tc filter: the handoff, or a leftover of an interrupted protect */
 	if (sg_tc_query(ifindex, &tc_id) == 0 && !sg_prog_name(tc_id, name) &&
-	    !strcmp(name, SG_TC_PROG_NAME)) {
+	    sg_tc_name_ours(name)) {
 		err = sg_tc_detach(ifindex);
 		if (err && err != -ENOENT)
 			return sg_fail(SG_EXIT_ERROR, "cannot remove the tc filter from %s: %s",
 				       ifname, strerror(-err));
 		r.tc_id = tc_id;
+		spx = spx || !strcmp(name, SG_TC_SPX_PROG_NAME);
 		/* The clsact qdisc holds only filters: without any left, it is
 		 * ours to remove (the dump tells us about everybody else's). */
 		if (sg_tc_count_foreign(ifindex) == 0 && sg_tc_destroy_hook(ifindex) == 0)
 			r.clsact = true;
 		sg_test_point("unprotect:after-tc");
 	}
+
+	/* the synproxy defense's table, or one left by a protect killed
+	 * before its tc program (checked only where nft runs) */
+	if (spx || sg_nft_spx_present(ifindex) == 1) {
+		if (sg_nft_spx_remove(ifindex, msg, sizeof(msg)))
+			return sg_fail(SG_EXIT_ERROR, "cannot remove the nft table of %s: %s", ifname,
+				       msg);
+		sg_nft_spx_table(ifindex, r.nft_table, sizeof(r.nft_table));
+	}
+	sg_test_point("unprotect:after-nft");
 
 	if (!sg_pin_dir(ifname, r.pin_dir, sizeof(r.pin_dir)) && sg_bpffs_mounted()) {
 		r.pins = access(r.pin_dir, F_OK) == 0;
@@ -200,7 +227,7 @@ int cmd_unprotect(int argc, char **argv)
 			sg_warn("cannot remove %s: %s", r.pin_dir, strerror(-err));
 	}
 
-	if (!r.xdp_id && !r.tc_id && !r.pins) {
+	if (!r.xdp_id && !r.tc_id && !r.pins && !*r.nft_table) {
 		if (sg_env.json)
 			report(ifname, ifindex, &r);
 		return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard", ifname);

@@ -173,7 +173,7 @@ int sg_defense_open(int ifindex, struct sg_defense *d)
 		return err;
 	}
 	if (sg_tc_query(ifindex, &d->tc_id) == 0 &&
-	    (sg_prog_name(d->tc_id, name) || strcmp(name, SG_TC_PROG_NAME)))
+	    (sg_prog_name(d->tc_id, name) || !sg_tc_name_ours(name)))
 		d->tc_id = 0; /* something else sits at our handle: not our handoff */
 	return 0;
 }

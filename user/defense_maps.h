@@ -9,6 +9,7 @@
 #define SG_DEFENSE_MAPS_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <net/if.h>
 #include <linux/types.h>
 
@@ -65,5 +66,12 @@ int sg_defense_read_config(const struct sg_defense *d, struct sg_config *cfg);
 int sg_defense_read_state(const struct sg_defense *d, struct sg_state *st);
 /* Is XDP->tc metadata off (protect --no-xdp-meta, or the driver refused)? */
 bool sg_defense_meta_off(const struct sg_defense *d, const struct sg_config *cfg);
+
+/* Is a tc program of this name one of ours: the handoff (sg_tc) or the
+ * synproxy design's (sg_tc_spx)? */
+static inline bool sg_tc_name_ours(const char *name)
+{
+	return !strcmp(name, SG_TC_PROG_NAME) || !strcmp(name, SG_TC_SPX_PROG_NAME);
+}
 
 #endif

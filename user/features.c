@@ -15,8 +15,10 @@
 
 #include "common.h"
 #include "features.h"
+#include "synguard.h"
+#include "nft_synproxy.h"
 
-#define SG_MAX_FEATURES 24
+#define SG_MAX_FEATURES 28
 
 static struct sg_feature feats[SG_MAX_FEATURES];
 static int nfeats = -1;
@@ -159,6 +161,7 @@ static void probe_all(void)
 		{ BPF_FUNC_tcp_raw_check_syncookie_ipv4, "bpf_tcp_raw_check_syncookie_ipv4" },
 		{ BPF_FUNC_tcp_raw_check_syncookie_ipv6, "bpf_tcp_raw_check_syncookie_ipv6" },
 		{ BPF_FUNC_tcp_raw_gen_syncookie_ipv4, "bpf_tcp_raw_gen_syncookie_ipv4" },
+		{ BPF_FUNC_tcp_raw_gen_syncookie_ipv6, "bpf_tcp_raw_gen_syncookie_ipv6" },
 	};
 	struct btf *vm = NULL, *ct = NULL;
 	char why[100];
@@ -241,6 +244,19 @@ static void probe_all(void)
 		add("defense_handoff", 1, "XDP cookies + tc handoff (best)");
 	else
 		add("defense_handoff", 0, "needs the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+)");
+	/* nft's check mode: the kernel validates a transaction with the rule
+	 * (loading nft_synproxy and conntrack if they are modules) and drops it */
+	if (sg_nft_spx_probe(why, sizeof(why)))
+		add("nft_synproxy", 1, "nftables synproxy expression (nft, nf_synproxy)");
+	else
+		add("nft_synproxy", 0, "%s", why);
+	if (find_ok("btf") && find_ok("prog_xdp") && find_ok("prog_tc") &&
+	    find_ok("xdp_helpers") && find_ok("raw_syncookie") && find_ok("nft_synproxy"))
+		add("defense_synproxy", 1, "XDP answers SYNs with the kernel's cookies, nftables "
+		    "SYNPROXY completes the connection");
+	else
+		add("defense_synproxy", 0, "needs bpf_tcp_raw_*_syncookie_* (Linux 6.0+), tc "
+		    "programs and nft with the synproxy expression");
 	if (find_ok("btf") && find_ok("prog_xdp") && find_ok("xdp_helpers") &&
 	    find_ok("raw_syncookie"))
 		add("defense_kernel_cookies", 1, "kernel SYN cookies, XDP drops forged ACKs");
@@ -267,10 +283,21 @@ int sg_feature_ok(const char *name)
 	return find_ok(name);
 }
 
+enum sg_design sg_design_of_flags(__u32 flags)
+{
+	if (flags & SG_CFG_SYNPROXY)
+		return SG_DESIGN_SYNPROXY;
+	if (flags & SG_CFG_KERNEL_COOKIES)
+		return SG_DESIGN_KERNEL_COOKIES;
+	return SG_DESIGN_HANDOFF;
+}
+
 enum sg_design sg_design_best(void)
 {
 	if (sg_feature_ok("defense_handoff"))
 		return SG_DESIGN_HANDOFF;
+	if (sg_feature_ok("defense_synproxy"))
+		return SG_DESIGN_SYNPROXY;
 	if (sg_feature_ok("defense_kernel_cookies"))
 		return SG_DESIGN_KERNEL_COOKIES;
 	return SG_DESIGN_NONE;
@@ -283,6 +310,8 @@ const char *sg_design_name(enum sg_design d)
 		return "handoff";
 	case SG_DESIGN_KERNEL_COOKIES:
 		return "kernel-cookies";
+	case SG_DESIGN_SYNPROXY:
+		return "synproxy";
 	default:
 		return "none";
 	}
@@ -296,6 +325,8 @@ int sg_design_parse(const char *s, enum sg_design *out)
 		*out = SG_DESIGN_HANDOFF;
 	else if (!strcmp(s, "kernel-cookies"))
 		*out = SG_DESIGN_KERNEL_COOKIES;
+	else if (!strcmp(s, "synproxy"))
+		*out = SG_DESIGN_SYNPROXY;
 	else
 		return -1;
 	return 0;
@@ -326,6 +357,17 @@ int sg_design_check(enum sg_design d)
 				       "kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9 "
 				       "or later) for the handoff defense; use --defense "
 				       "kernel-cookies (or auto) on this kernel");
+		return 0;
+	}
+	if (d == SG_DESIGN_SYNPROXY) {
+		if (!find_ok("prog_tc"))
+			return fail_missing("prog_tc", "kernel cannot run the synproxy defense's tc "
+					    "program");
+		if (!find_ok("raw_syncookie"))
+			return fail_missing("raw_syncookie", "kernel cannot run the synproxy defense");
+		if (!find_ok("nft_synproxy"))
+			return fail_missing("nft_synproxy", "the synproxy defense needs nftables' "
+					    "synproxy");
 		return 0;
 	}
 	if (d == SG_DESIGN_KERNEL_COOKIES) {

@@ -8,6 +8,8 @@
 #ifndef SG_FEATURES_H
 #define SG_FEATURES_H
 
+#include <linux/types.h>
+
 struct sg_feature {
 	const char *name;	/* stable, e.g. "kfunc_sk_assign_tcp_reqsk" (JSON key) */
 	int ok;			/* 1: usable here, 0: not */
@@ -21,18 +23,22 @@ int sg_features_probe(struct sg_feature *out, int max);
 /* 1 if the named feature is usable here, 0 if not or unknown. */
 int sg_feature_ok(const char *name);
 
-/* The defense designs, best first. */
+/* The defense designs (best first: handoff, synproxy, kernel-cookies). */
 enum sg_design {
 	SG_DESIGN_NONE = 0,		/* this kernel can run neither */
 	SG_DESIGN_KERNEL_COOKIES = 1,	/* 6.0-6.8: kernel answers SYNs, XDP filters ACKs */
 	SG_DESIGN_HANDOFF = 2,		/* 6.9+: XDP cookies, tc handoff kfunc */
+	SG_DESIGN_SYNPROXY = 3,		/* 6.0+: XDP answers with the kernel's cookies,
+					 * nftables SYNPROXY completes (best before 6.9) */
 };
 
+/* The design an interface runs, from its sg_config.flags (SG_CFG_*). */
+enum sg_design sg_design_of_flags(__u32 flags);
 /* The best design this kernel supports. */
 enum sg_design sg_design_best(void);
-/* "handoff", "kernel-cookies", "none" */
+/* "handoff", "synproxy", "kernel-cookies", "none" */
 const char *sg_design_name(enum sg_design d);
-/* Parse "auto", "handoff" or "kernel-cookies" (auto: SG_DESIGN_NONE). 0 or -1. */
+/* Parse "auto", "handoff", "synproxy" or "kernel-cookies" (auto: SG_DESIGN_NONE). 0 or -1. */
 int sg_design_parse(const char *s, enum sg_design *out);
 /* 0 if design d can run here, else SG_EXIT_UNSUPPORTED after a message
  * naming what is missing and the release that has it. */

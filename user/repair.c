@@ -19,7 +19,7 @@ bool sg_leftover_find(int ifindex, const char *ifname, struct sg_leftover *lo)
 
 	memset(lo, 0, sizeof(*lo));
 	if (sg_tc_query(ifindex, &id) == 0 && !sg_prog_name(id, name) &&
-	    !strcmp(name, SG_TC_PROG_NAME))
+	    sg_tc_name_ours(name))
 		lo->tc_id = id;
 	lo->pins = !sg_pin_dir(ifname, lo->pin_dir, sizeof(lo->pin_dir)) && sg_bpffs_mounted() &&
 		   access(lo->pin_dir, F_OK) == 0;

@@ -63,7 +63,8 @@ static bool prog_reads(__u32 prog_id, __u32 map_id)
 	if (fd < 0)
 		return false;	/* unloaded meanwhile */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.nr_map_ids ||
-	    !strcmp(info.name, SG_XDP_PROG_NAME) || !strcmp(info.name, SG_TC_PROG_NAME))
+	    !strcmp(info.name, SG_XDP_PROG_NAME) || !strcmp(info.name, SG_TC_PROG_NAME) ||
+	    !strcmp(info.name, SG_TC_SPX_PROG_NAME))
 		goto out;
 	n = info.nr_map_ids;
 	ids = calloc(n, sizeof(*ids));

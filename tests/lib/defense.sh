@@ -24,8 +24,8 @@ sg_def_require() {
 sg_def_require_handoff() {
 	local best
 	best=$("$SG_BIN" status -j 2>/dev/null | jq -r '.kernel.best_defense // empty')
-	[ "$best" = kernel-cookies ] || return 0
-	sg_skip "$1" "kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+): protect picks the kernel-cookies defense here, see test_defense_kcookie"
+	case $best in kernel-cookies|synproxy) ;; *) return 0 ;; esac
+	sg_skip "$1" "kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+): protect picks the $best defense here, see test_defense_kcookie and test_defense_synproxy"
 	exit 0
 }
 

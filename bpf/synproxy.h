@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * synproxy.h - the 6.0-6.8 defense with nftables SYNPROXY (SG_CFG_SYNPROXY,
+ * docs/design.md "Kernels 6.0-6.8"). XDP answers SYNs to a listener as in
+ * the handoff design (same checks, same planner, so MSS, window scale, SACK,
+ * timestamps and ECN are what the kernel would announce for that listener),
+ * but with the kernel's own cookie (bpf_tcp_raw_gen_syncookie_*, the
+ * kernel's secret) and, with timestamps, the kernel's TS cookie layout: the
+ * client's window scale, SACK and ECN in the low 6 bits of our TSval, which
+ * is where nf_synproxy_core's synproxy_check_timestamp_cookie() reads them.
+ *
+ * The final ACK finds only the listener; XDP checks its cookie
+ * (bpf_tcp_raw_check_syncookie_*, kcookie.h), drops it if invalid, else
+ * tags it with one metadata word. sg_tc_spx turns the tag into the skb mark
+ * SG_SPX_MARK, and the rule of synguard's nft table (user/nft_synproxy.c)
+ * hands exactly those packets to the kernel's synproxy, which checks the
+ * cookie again, opens the connection to the listener with the client's
+ * options (from the cookie and the TS bits) and translates sequence numbers
+ * and timestamps through conntrack for the connection's life.
+ *
+ * Why a mark and not the `ct state invalid` of the kernel selftest
+ * xdp_synproxy: conntrack cannot tell a cookie ACK from a packet of a
+ * connection it never saw (one established before protect, or with
+ * nf_conntrack_tcp_loose on, picked up mid-stream); XDP can, by the socket
+ * lookup it makes anyway. So no sysctl is changed and no established
+ * connection is touched by the rule; established packets pay no conntrack
+ * lookup in XDP (the socket lookup answers), only conntrack itself in the
+ * stack, which seqadj needs.
+ */
+#ifndef SG_BPF_SYNPROXY_H
+#define SG_BPF_SYNPROXY_H
+
+#include "parse.h"
+#include "synack.h"
+#include "kcookie.h"
+#include "verdict.h"
+
+/* The kernel's TS cookie (net/ipv4/syncookies.c, TS_OPT_*): the low 6 bits
+ * of our TSval are the client's window scale (0xf: none), SACK, ECN. */
+#define SG_SPX_TS_BITS		6
+#define SG_SPX_TS_WS_NONE	0xfU
+#define SG_SPX_TS_SACK		(1U << 4)
+#define SG_SPX_TS_ECN		(1U << 5)
+#define SG_SPX_MAX_WSCALE	14
+
+/* What bpf_tcp_raw_gen_syncookie_*() reads: the addresses, the ports, the
+ * client's ISN and its MSS option. Built here rather than pointing the
+ * helper at the SYN: its TCP length argument must be a constant the
+ * verifier can check against the memory, and the SYN's own length varies
+ * (the kernel selftest grows every packet to 60 bytes of TCP for that). */
+struct sg_spx_hdrs {
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip;
+	struct tcphdr th;
+	__be32 mss_opt;
+};
+
+/* per CPU: the SYN path's stack is at its limit (synack.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_spx_hdrs);
+} sg_spx_scratch SEC(".maps");
+
+/*
+ * Turn the plan of synack.h (s) into the synproxy design's SYN-ACK: the
+ * kernel's cookie as our ISN and, with timestamps, the kernel's TS cookie
+ * bits. Without timestamps the kernel's cookie carries only the MSS class,
+ * so window scaling, SACK and ECN are not offered (as the kernel's own
+ * cookies do). Global: verified once, in and s opaque. 0 or -1.
+ */
+__noinline int sg_spx_synack(const struct sg_syn_in *in, struct sg_synack *s)
+{
+	struct sg_spx_hdrs *h;
+	__u32 zero = 0, ts;
+	__u16 mss;
+	__s64 v;
+
+	if (!in || !s)
+		return -1;
+	h = bpf_map_lookup_elem(&sg_spx_scratch, &zero);
+	if (!h)
+		return -1;
+	__builtin_memset(h, 0, sizeof(*h));
+	/* the MSS the kernel would encode: the client's, clamped by the
+	 * listener's TCP_MAXSEG (tcp_parse_options' mss_clamp); the helper
+	 * falls back to 536 itself only without an option */
+	mss = in->o.mss ? in->o.mss : 536;
+	if (in->l.user_mss && in->l.user_mss < mss)
+		mss = in->l.user_mss;
+	h->th.source = in->sport;
+	h->th.dest = in->dport;
+	h->th.seq = bpf_htonl(in->isn);
+	h->th.doff = sizeof(struct tcphdr) / 4 + 1;
+	h->th.syn = 1;
+	h->mss_opt = bpf_htonl(0x02040000U | mss);
+	if (in->p.ipv6) {
+		__builtin_memcpy(&h->ip.v6.saddr, in->p.saddr, 16);
+		__builtin_memcpy(&h->ip.v6.daddr, in->p.daddr, 16);
+		h->ip.v6.version = 6;
+		h->ip.v6.nexthdr = IPPROTO_TCP;
+		v = bpf_tcp_raw_gen_syncookie_ipv6(&h->ip.v6, &h->th, sizeof(h->th) + 4);
+	} else {
+		h->ip.v4.saddr = in->p.saddr[0];
+		h->ip.v4.daddr = in->p.daddr[0];
+		h->ip.v4.version = 4;
+		h->ip.v4.ihl = 5;
+		h->ip.v4.protocol = IPPROTO_TCP;
+		v = bpf_tcp_raw_gen_syncookie_ipv4(&h->ip.v4, &h->th, sizeof(h->th) + 4);
+	}
+	if (v < 0)
+		return -1;
+	s->cookie = (__u32)v;
+	if (!s->ts) {
+		s->wscale = SG_WSCALE_NONE;
+		s->sack = 0;
+		s->ecn = 0;
+		return 0;
+	}
+	/* window scaling offered (the planner's choice) <=> the client sent
+	 * one; the kernel clamps the client's to 14 (tcp_parse_options) */
+	if (s->wscale != SG_WSCALE_NONE)
+		ts = in->o.wscale < SG_SPX_MAX_WSCALE ? in->o.wscale : SG_SPX_MAX_WSCALE;
+	else
+		ts = SG_SPX_TS_WS_NONE;
+	if (s->sack)
+		ts |= SG_SPX_TS_SACK;
+	if (s->ecn)
+		ts |= SG_SPX_TS_ECN;
+	/* any clock will do (synproxy keeps the offset to the listener's
+	 * TSval per connection); a millisecond one, like the kernel's */
+	s->tsval = ((__u32)(bpf_ktime_get_ns() / 1000000) & ~((1U << SG_SPX_TS_BITS) - 1)) | ts;
+	return 0;
+}
+
+/* A pure ACK that found only a listener, in the synproxy design: a valid
+ * kernel cookie is tagged for sg_tc_spx and passes; anything else is
+ * dropped (no RST: as in kcookie.h, a drop lets a real client retransmit).
+ * An allowed source's SYN went to the kernel: its ACK passes untouched
+ * unless it carries one of our cookies (a handshake begun before it was
+ * allowed). Without metadata (a driver that refuses it, --no-xdp-meta) tc
+ * checks such ACKs itself (sg_tc_spx_slow). */
+static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config *cfg,
+				      const struct sg_pkt *p, int allowed)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 *mp;
+
+	if (!sg_kernel_cookie_ok(data, data_end, p)) {
+		if (allowed) {
+			sg_count(SG_CNT_PASS_ALLOW_ACK);
+			return XDP_PASS;
+		}
+		return sg_drop(SG_CNT_DROP_COOKIE_INVALID);
+	}
+	if (sg_meta_off(cfg) || bpf_xdp_adjust_meta(ctx, -(int)sizeof(*mp))) {
+		sg_note_meta_broken();
+		sg_count(SG_CNT_TC_NO_META);
+		sg_count(SG_CNT_PASS_COOKIE_VALID);
+		return XDP_PASS;
+	}
+	mp = (void *)(long)ctx->data_meta;
+	if ((void *)(mp + 1) <= (void *)(long)ctx->data)
+		*mp = cfg->meta_magic ^ SG_SPX_META_TAG;
+	sg_count(SG_CNT_PASS_COOKIE_VALID);
+	return XDP_PASS;
+}
+
+/* tc without metadata: the same decision as XDP's for pure ACKs to a
+ * protected port that find only a listener. Global: verified once. */
+__noinline int sg_tc_spx_slow(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct sg_config *cfg = sg_get_config();
+	struct bpf_sock *skc;
+	struct tcphdr *th;
+	struct sg_pkt p;
+
+	if (!skb || !cfg)
+		return TC_ACT_OK;
+	if (sg_parse(data, data_end, &p) != SG_PARSE_TCP)
+		return TC_ACT_OK;
+	th = data + p.l4_off;
+	if (p.l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
+		return TC_ACT_OK;
+	if ((p.flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
+	    !sg_port_is_set(cfg->ports, bpf_ntohs(th->dest)))
+		return TC_ACT_OK;
+	skc = sg_lookup(skb, &p, th->source, th->dest);
+	if (!skc)
+		return TC_ACT_OK;
+	if (skc->state != TCP_LISTEN_STATE) {
+		bpf_sk_release(skc);
+		return TC_ACT_OK;
+	}
+	bpf_sk_release(skc);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (sg_kernel_cookie_ok(data, data_end, &p))
+		skb->mark = SG_SPX_MARK;
+	return TC_ACT_OK;
+}
+
+/* tc ingress of the synproxy design: the tag of XDP becomes the mark that
+ * synguard's nft rule matches. Everything else passes untouched. */
+static __always_inline int sg_tc_spx_run(struct __sk_buff *skb)
+{
+	__u32 *mp = (void *)(long)skb->data_meta;
+	struct sg_config *cfg = sg_get_config();
+
+	if (!cfg || !(cfg->flags & SG_CFG_SYNPROXY))
+		return TC_ACT_OK;
+	if ((void *)(mp + 1) <= (void *)(long)skb->data) {
+		if (*mp == (cfg->meta_magic ^ SG_SPX_META_TAG))
+			skb->mark = SG_SPX_MARK;
+		return TC_ACT_OK;
+	}
+	if (sg_meta_off(cfg))
+		return sg_tc_spx_slow(skb);
+	return TC_ACT_OK;
+}
+
+#endif

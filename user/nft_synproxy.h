@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nft_synproxy.h - synguard's nftables table for the synproxy defense
+ * (docs/design.md "Kernels 6.0-6.8"): `table inet synguard_ifIFINDEX`, one
+ * per protected interface of a network namespace, holding one input rule
+ * that hands the ACKs marked SG_SPX_MARK by sg_tc_spx to the kernel's
+ * SYNPROXY. Written through `nft -f -` in one transaction each, so a
+ * failure leaves the previous table as it was. Nothing else in the
+ * ruleset is read or changed.
+ */
+#ifndef SG_NFT_SYNPROXY_H
+#define SG_NFT_SYNPROXY_H
+
+#include <stddef.h>
+
+/* The table's name for an interface, e.g. "synguard_if3". */
+void sg_nft_spx_table(int ifindex, char *buf, size_t len);
+
+/* Create the table of ifname/ifindex, or replace its contents (idempotent).
+ * 0, or -1 with nft's message (or why nft did not run) in err. */
+int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len);
+
+/* Delete the table if it exists (idempotent). 0 or -1 with err. */
+int sg_nft_spx_remove(int ifindex, char *err, size_t len);
+
+/* 1 if the table exists with the rule, 0 if not, -1 if nft cannot tell. */
+int sg_nft_spx_present(int ifindex);
+
+/* 1 if nft runs here and this kernel accepts the rule (a check-only
+ * transaction, nothing is changed), else 0 with why. */
+int sg_nft_spx_probe(char *why, size_t len);
+
+/* The rule's text for ifname (what sg_nft_spx_apply installs), for status. */
+int sg_nft_spx_rule(const char *ifname, char *buf, size_t len);
+
+#endif
