@@ -27,6 +27,7 @@
 #include "run_config.h"
 #include "verdict.h"
 #include "acl.h"
+#include "engage.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -83,6 +84,7 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	struct sg_config *cfg = sg_get_config();
 	struct sg_syn_scratch *sc = sg_get_scratch();
 	struct sg_limits *lim = sg_get_limits();
+	struct sg_engage_cfg *ec;
 	struct bpf_sock *sk;
 	struct tcphdr *th;
 	__u64 now;
@@ -130,6 +132,25 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		if (sg_tracing_syn())
 			sg_note_syn(p, sc->in.sport, sc->in.dport);
 		return pass(SG_CNT_PASS_SYN_KERNEL);
+	}
+	/* --engage auto: while the port is not under pressure the kernel
+	 * answers (bpf/engage.h); the lookup above, a queue read and one
+	 * state update are all such a SYN costs */
+	ec = sg_engage_auto(cfg, bpf_ntohs(sc->in.dport));
+	if (ec) {
+		__u32 qlen = 0, backlog = 0;
+
+		if (ec->queue_pct)
+			sg_engage_queue(sk, &qlen, &backlog);
+		if (!sg_engage_step(bpf_ntohs(sc->in.dport), qlen, backlog)) {
+			bpf_sk_release(sk);
+			if (!sg_src_allow(lim, p, sg_policy_now(lim)))
+				return sg_policy_drop(cfg, SG_CNT_DROP_SYN_LIMITED,
+						      SG_CNT_WOULD_DROP_SYN_LIMITED);
+			if (sg_tracing_syn())
+				sg_note_syn(p, sc->in.sport, sc->in.dport);
+			return pass(SG_CNT_PASS_SYN_DISENGAGED);
+		}
 	}
 	if (sg_listener_read(sk, &sc->in.l)) {
 		bpf_sk_release(sk);
@@ -213,7 +234,7 @@ static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *
  * handshake that we answered, so it must carry a valid cookie. Global: the
  * checks and the RST writer would multiply the inline ACK path's states;
  * established ACKs never get here. */
-__noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
+__noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookies)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -257,6 +278,11 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p)
 		 * ours, from before it was allowed, goes on below. */
 		if (acl == SG_ACL_ALLOW)
 			return pass(SG_CNT_PASS_ALLOW_ACK);
+		/* the kernel answered this SYN (an --engage auto port while
+		 * disengaged, or any SYN passed to it) and, its queue full,
+		 * with a cookie of its own: the kernel checks it again */
+		if (kcookies && sg_kernel_cookie_ok(data, data_end, p))
+			return pass(SG_CNT_PASS_ACK_KERNEL_COOKIE);
 		return sg_ack_invalid(ctx, cfg, p, th);
 	}
 
@@ -280,6 +306,7 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 				       struct sg_pkt *p, __be16 sport, __be16 dport)
 {
 	struct bpf_sock *sk;
+	int kcookies;
 
 	sk = sg_lookup(ctx, p, sport, dport);
 	if (!sk)
@@ -288,8 +315,10 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_ESTABLISHED);
 	}
+	/* read while we hold the listener (bpf/engage.h) */
+	kcookies = sg_kcookies_recent(sk);
 	bpf_sk_release(sk);
-	return sg_ack_listener(ctx, p);
+	return sg_ack_listener(ctx, p, kcookies);
 }
 
 /*

@@ -50,6 +50,9 @@
  * rule, which consumes the packet. */
 #define SG_SPX_META_TAG		0x53505859U	/* "SPXY" */
 #define SG_SPX_MARK		0x53475059U	/* "SGPY" */
+#define SG_CFG_ENGAGE_AUTO	(1U << 6)	/* protect --engage auto: some ports engage
+						 * cookies only under pressure (include/
+						 * engage.h, map sg_engage_cfg) */
 
 /* The handshake contract (cookie layout, clocks, windows) is in
  * include/handshake.h. Key slots of the key ring (map sg_keys). */
@@ -224,6 +227,10 @@ enum sg_counter {
 					 * our cookie: the kernel judges it */
 	SG_CNT_WOULD_DROP_DENY_SYN,	/* monitor: drop_deny_syn, passed */
 	SG_CNT_WOULD_DROP_DENY_ACK,	/* monitor: drop_deny_ack, passed */
+	SG_CNT_PASS_SYN_DISENGAGED,	/* SYN to a listener of an --engage auto port that
+					 * is not under pressure: the kernel's handshake */
+	SG_CNT_PASS_ACK_KERNEL_COOKIE,	/* ACK to a listener without our cookie but with
+					 * the kernel's (it answered while disengaged) */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
@@ -245,6 +252,10 @@ enum sg_counter {
 	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
 	SG_CNT_TC_NO_LISTENER,		/* listener gone between XDP and tc */
 	SG_CNT_TC_NO_META,		/* XDP could not attach metadata (driver) */
+	/* events, not packets: a port of --engage auto engaged or disengaged
+	 * cookies (per port in map sg_engage) */
+	SG_CNT_ENGAGE,
+	SG_CNT_DISENGAGE,
 	SG_CNT_MAX
 };
 
@@ -286,6 +297,8 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_PASS_ALLOW_ACK]		= "pass_allow_ack",
 	[SG_CNT_WOULD_DROP_DENY_SYN]	= "would_drop_deny_syn",
 	[SG_CNT_WOULD_DROP_DENY_ACK]	= "would_drop_deny_ack",
+	[SG_CNT_PASS_SYN_DISENGAGED]	= "pass_syn_disengaged",
+	[SG_CNT_PASS_ACK_KERNEL_COOKIE]	= "pass_ack_kernel_cookie",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
@@ -306,6 +319,8 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
 	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",
 	[SG_CNT_TC_NO_META]		= "handoff_no_meta",
+	[SG_CNT_ENGAGE]			= "engages",
+	[SG_CNT_DISENGAGE]		= "disengages",
 };
 
 /* Is this XDP counter a drop (else a pass, or the one XDP_TX reason)? */

@@ -31,6 +31,8 @@
 #include "keyfile.h"
 #include "keyring.h"
 #include "limits_opts.h"
+#include "engage_opts.h"
+#include "engage_show.h"
 #include "acl_opts.h"
 #include "acl_show.h"
 #include "handshake.h"
@@ -64,6 +66,7 @@ struct protect_opts {
 	long clock_offset_ms;	/* --clock-offset (tests, labs) */
 	struct sg_limit_opts lim;	/* --rst-limit, --syn-limit, --synack-limit ... */
 	struct sg_acl_opts acl;		/* --allow, --deny, --allow-file, --deny-file, --acl-max */
+	struct sg_engage_opts eng;	/* --engage, --engage-rate, --engage-queue, --engage-hold */
 	enum sg_design design;	/* SG_DESIGN_NONE until resolved: --defense auto */
 	bool design_given;
 	enum sg_attach attach;	/* --attach */
@@ -89,6 +92,21 @@ struct undo {
 	bool nft_created;		/* synproxy: our nft table (nft_synproxy.h) */
 };
 
+/* sg_engage_cfg has one writer: protect. Written before sg_config, so
+ * that XDP sees SG_CFG_ENGAGE_AUTO only with the ports it applies to.
+ * Sets or clears the flag in *flags. */
+static int sg_write_engage(int fd, const struct protect_opts *o, const __u64 *ports, __u32 *flags)
+{
+	struct sg_engage_cfg c;
+	__u32 zero = 0;
+
+	if (sg_engage_opts_fill(&o->eng, ports, &c))
+		*flags |= SG_CFG_ENGAGE_AUTO;
+	else
+		*flags &= ~SG_CFG_ENGAGE_AUTO;
+	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
 /* sg_limits has one writer: protect (docs/design.md) */
 static int sg_write_limits(int fd, const struct protect_opts *o)
 {
@@ -105,7 +123,8 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	       OPT_RST_LIMIT, OPT_DEFENSE, OPT_ATTACH, OPT_PRIO, OPT_SYN_LIMIT, OPT_SYN_BURST,
 	       OPT_SYN_PREFIX6, OPT_SYN_TABLE, OPT_SYNACK_LIMIT,
 	       OPT_MONITOR, OPT_ENFORCE, OPT_ALLOW,
-	       OPT_ALLOW_FILE, OPT_DENY, OPT_DENY_FILE, OPT_ACL_MAX };
+	       OPT_ALLOW_FILE, OPT_DENY, OPT_DENY_FILE, OPT_ACL_MAX, OPT_ENGAGE, OPT_ENGAGE_RATE,
+	       OPT_ENGAGE_QUEUE, OPT_ENGAGE_HOLD };
 	static const struct option lopts[] = {
 		{ "ports", required_argument, NULL, 'P' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -134,6 +153,10 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 		{ "deny", required_argument, NULL, OPT_DENY },
 		{ "deny-file", required_argument, NULL, OPT_DENY_FILE },
 		{ "acl-max", required_argument, NULL, OPT_ACL_MAX },
+		{ "engage", required_argument, NULL, OPT_ENGAGE },
+		{ "engage-rate", required_argument, NULL, OPT_ENGAGE_RATE },
+		{ "engage-queue", required_argument, NULL, OPT_ENGAGE_QUEUE },
+		{ "engage-hold", required_argument, NULL, OPT_ENGAGE_HOLD },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -148,6 +171,7 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 	o->ttl = DEFAULT_TTL;
 	o->max_age_s = o->skew_s = -1;
 	sg_limit_opts_init(&o->lim);
+	sg_engage_opts_init(&o->eng);
 	o->prio = SG_XDP_RUN_PRIO;
 	optind = 1;
 	opterr = 0;
@@ -243,6 +267,19 @@ static int parse_args(int argc, char **argv, struct protect_opts *o)
 			if (sg_acl_max_parse(optarg, &o->acl.max, msg, sizeof(msg)))
 				return sg_fail(SG_EXIT_USAGE, "%s", msg);
 			o->acl.max_given = true;
+			break;
+		case OPT_ENGAGE:
+		case OPT_ENGAGE_RATE:
+		case OPT_ENGAGE_QUEUE:
+		case OPT_ENGAGE_HOLD:
+			err = c == OPT_ENGAGE ? sg_engage_mode_parse(optarg, &o->eng, msg, sizeof(msg)) :
+			      c == OPT_ENGAGE_RATE ? sg_engage_rate_parse(optarg, &o->eng, msg,
+									  sizeof(msg)) :
+			      c == OPT_ENGAGE_QUEUE ? sg_engage_queue_parse(optarg, &o->eng, msg,
+									    sizeof(msg)) :
+			      sg_engage_hold_parse(optarg, &o->eng, msg, sizeof(msg));
+			if (err)
+				return sg_fail(SG_EXIT_USAGE, "%s (nothing was changed)", msg);
 			break;
 		case OPT_DEFENSE:
 			if (sg_design_parse(optarg, &o->design))
@@ -429,6 +466,7 @@ struct report {
 	bool monitor;		/* SG_CFG_MONITOR */
 	const struct sg_acl_state *acl;	/* the lists' sizes after this run */
 	const char *nft_table;	/* synproxy: synguard's nft table (inet family) */
+	const struct sg_engage_cfg *engage;	/* as written (NULL: not known) */
 };
 
 static void json_port(unsigned int port, void *ctx)
@@ -504,6 +542,8 @@ static void print_report(const struct report *r)
 			if (r->plan->method == SG_ATTACH_LIBXDP)
 				jw_uint_field(w, "run_prio", r->prio);
 		}
+		if (r->engage)
+			sg_engage_cfg_json(w, r->engage, r->design == SG_DESIGN_KERNEL_COOKIES);
 		if (r->acl) {
 			jw_name(w, "acl");
 			jw_start_object(w);
@@ -533,6 +573,8 @@ static void print_report(const struct report *r)
 	printf("  verdicts: %s\n", r->monitor ? "monitor (counted as would_*, every packet "
 	       "passes untouched)" : "enforce");
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
+	if (r->engage)
+		sg_engage_cfg_text(r->engage, r->ports, r->design == SG_DESIGN_KERNEL_COOKIES);
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->lim->syn_rate)
 		printf("  syn:      at most %u/s per source prefix (/%u IPv4, /%u IPv6), burst "
@@ -612,6 +654,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			   const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "updated" };
+	struct sg_engage_cfg eng_cfg;
 	struct sg_config cfg, old;
 	char pin_dir[PATH_MAX], amsg[640], nft_name[32];
 	struct sg_acl_saved acl_saved;
@@ -687,6 +730,10 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
 			       "limits map (an older build); run 'synguard unprotect %s' first",
 			       o->ifname, o->ifname);
+	if (d->engage_cfg_fd < 0)
+		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without "
+			       "engagement mode (an older build); run 'synguard unprotect %s' first",
+			       o->ifname, o->ifname);
 	if (d->src_fd < 0)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
 			       "per-source SYN table (an older build); run 'synguard unprotect %s' "
@@ -731,6 +778,10 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			       strerror(-err));
 	}
 	err = sg_write_limits(d->limits_fd, o);
+	/* live: the next SYN sees the new mode and thresholds; a port's
+	 * state (engaged or not) carries over */
+	if (!err)
+		err = sg_write_engage(d->engage_cfg_fd, o, ports, &cfg.flags);
 	if (!err && bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
 	if (err)
@@ -749,6 +800,8 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
+	sg_engage_opts_fill(&o->eng, ports, &eng_cfg);
+	r.engage = &eng_cfg;
 	r.monitor = o->monitor;
 	r.key_source = key ? "file" : "unchanged";
 	r.key_rotated = rotated;
@@ -917,6 +970,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		       const __u64 *ports, const __u64 *key, struct undo *u)
 {
 	struct report r = { .action = "protected" };
+	struct sg_engage_cfg eng_cfg;
 	struct sg_acl_saved acl_saved;
 	struct sg_acl_state acl_st;
 	struct sg_acl_fds acl_fds;
@@ -1049,6 +1103,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	memset(newkey, 0, sizeof(newkey));
 	if (!err)
 		err = sg_write_limits(bpf_map__fd(skel->maps.sg_limits), o);
+	if (!err)
+		err = sg_write_engage(bpf_map__fd(skel->maps.sg_engage_cfg), o, ports, &cfg.flags);
 	/* in the dispatcher XDP runs already: inactive until tc is attached */
 	if (plan.method == SG_ATTACH_LIBXDP)
 		cfg.flags &= ~SG_CFG_ACTIVE;
@@ -1206,6 +1262,8 @@ pin:
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
+	sg_engage_opts_fill(&o->eng, ports, &eng_cfg);
+	r.engage = &eng_cfg;
 	r.src_table = bpf_map__max_entries(skel->maps.sg_src);
 	r.monitor = o->monitor;
 	r.key_source = key ? "file" : "random";
@@ -1254,6 +1312,8 @@ static int protect_run(int argc, char **argv, struct protect_opts *op)
 		return err < 0 ? SG_EXIT_OK : err;
 	if (sg_ports_parse(op->ports_arg, ports, err_msg, sizeof(err_msg)) < 0)
 		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
+	if (sg_engage_opts_check(&op->eng, ports, err_msg, sizeof(err_msg)))
+		return sg_fail(SG_EXIT_USAGE, "%s (nothing was changed)", err_msg);
 	err = sg_check_privileges();
 	if (err)
 		return err;

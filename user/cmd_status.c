@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "engage_show.h"
 #include "escape.h"
 #include "features.h"
 #include "nft_synproxy.h"
@@ -176,12 +177,14 @@ static void show(struct jw *w, const struct sg_defense *d)
 	enum sg_design design;
 	struct sg_limits_view lv;
 	char nft_name[32] = "";
+	struct sg_engage_view ev;
 	bool pinned;
 	int nft = 0;
 
 	sg_limits_view_read(d, &lv);
 	if (sg_defense_read_config(d, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
+	sg_engage_view_read(d, &cfg, &ev);
 	design = sg_design_of_flags(cfg.flags);
 	if (design == SG_DESIGN_SYNPROXY) {
 		nft = sg_nft_spx_present(d->ifindex);
@@ -221,6 +224,8 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_uint_field(w, "updated_unix", cfg.updated_unix);
 		jw_uint_field(w, "ttl", cfg.ttl);
 		sg_limits_view_json(w, &lv);
+		sg_engage_view_json(w, &ev);
+		sg_engage_view_free(&ev);
 		jw_uint_field(w, "xdp_prog_id", d->xdp_id);
 		jw_uint_field(w, "tc_prog_id", d->tc_id);
 		jw_bool_field(w, "healthy", complete(d, &cfg, nft));
@@ -265,6 +270,8 @@ static void show(struct jw *w, const struct sg_defense *d)
 	       "monitor (counted as would_*, every packet passes untouched)" : "enforce");
 	printf("  ttl:      %u\n", cfg.ttl);
 	sg_limits_view_text(&lv);
+	sg_engage_view_text(&ev);
+	sg_engage_view_free(&ev);
 	printf("  xdp prog: id %u\n", d->xdp_id);
 	if (design == SG_DESIGN_KERNEL_COOKIES)
 		printf("  tc prog:  none (not needed by the kernel-cookies defense)\n");

@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "conffile.h"
 #include "limits_opts.h"
+#include "engage_opts.h"
 #include "acl_opts.h"
 #include "ports.h"
 
@@ -23,6 +24,8 @@ void sg_conf_free(struct sg_conf *c)
 			free(c->ifaces[i].limit[j]);
 		for (int j = 0; j < SG_CONF_NACL; j++)
 			free(c->ifaces[i].acl[j]);
+		for (int j = 0; j < SG_CONF_NENGAGE; j++)
+			free(c->ifaces[i].engage[j]);
 	}
 	free(c->ifaces);
 	c->ifaces = NULL;
@@ -100,6 +103,37 @@ static const struct {
 	[SG_CONF_SYNACK_LIMIT]	= { "synack-limit", sg_synack_limit_parse },
 };
 
+/* the engagement keys: protect's option names and parsers */
+static const struct {
+	const char *name, *opt;
+	int (*parse)(const char *, struct sg_engage_opts *, char *, size_t);
+} engage_keys[SG_CONF_NENGAGE] = {
+	[SG_CONF_ENGAGE]	= { "engage", "--engage", sg_engage_mode_parse },
+	[SG_CONF_ENGAGE_RATE]	= { "engage-rate", "--engage-rate", sg_engage_rate_parse },
+	[SG_CONF_ENGAGE_QUEUE]	= { "engage-queue", "--engage-queue", sg_engage_queue_parse },
+	[SG_CONF_ENGAGE_HOLD]	= { "engage-hold", "--engage-hold", sg_engage_hold_parse },
+};
+
+/* The section's engagement keys together, as protect will see them (apply
+ * defaults to auto): thresholds need auto, auto:PORTS must be protected. */
+static int check_engage(const struct sg_conf_iface *f, char *msg, size_t len)
+{
+	struct sg_engage_opts eo;
+	__u64 ports[SG_PORT_WORDS];
+
+	sg_engage_opts_init(&eo);
+	if (engage_keys[SG_CONF_ENGAGE].parse(f->engage[SG_CONF_ENGAGE] ?
+					      f->engage[SG_CONF_ENGAGE] : SG_CONF_ENGAGE_DEFAULT,
+					      &eo, msg, len))
+		return -1;
+	for (int i = SG_CONF_ENGAGE_RATE; i < SG_CONF_NENGAGE; i++)
+		if (f->engage[i] && engage_keys[i].parse(f->engage[i], &eo, msg, len))
+			return -1;
+	if (sg_ports_parse(f->ports, ports, msg, len) < 0)
+		return -1;
+	return sg_engage_opts_check(&eo, ports, msg, len);
+}
+
 static int set_key(struct sg_conf_iface *f, const char *key, const char *val, const char *src,
 		   int line, char *err, size_t errlen)
 {
@@ -172,6 +206,18 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 		return (f->limit[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
 							      "out of memory");
 	}
+	for (int i = 0; i < SG_CONF_NENGAGE; i++) {
+		struct sg_engage_opts eo;
+
+		if (strcmp(k, engage_keys[i].name))
+			continue;
+		sg_engage_opts_init(&eo);
+		if (engage_keys[i].parse(val, &eo, msg, sizeof(msg)))
+			return fail(err, errlen, src, line, "%s", msg);
+		free(f->engage[i]);
+		return (f->engage[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
+							       "out of memory");
+	}
 	for (int i = 0; i < SG_CONF_NACL; i++) {
 		static const char *const names[SG_CONF_NACL] = {
 			"allow", "allow-file", "deny", "deny-file", "acl-max",
@@ -201,7 +247,7 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
 		    "force, enable-syncookies, syn-limit, syn-burst, syn-limit-prefix6, "
 		    "syn-limit-table, synack-limit, monitor, allow, allow-file, deny, deny-file, "
-		    "acl-max)", key);
+		    "acl-max, engage, engage-rate, engage-queue, engage-hold)", key);
 }
 
 int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *err, size_t errlen)
@@ -288,6 +334,13 @@ int sg_conf_parse(const char *text, const char *src, struct sg_conf *c, char *er
 			 !c->ifaces[i].limit[SG_CONF_SYN_LIMIT])
 			rc = fail(err, errlen, src, c->ifaces[i].line, "[%s]: syn-burst needs "
 				  "syn-limit", c->ifaces[i].ifname);
+		else {
+			char msg[256];
+
+			if (check_engage(&c->ifaces[i], msg, sizeof(msg)))
+				rc = fail(err, errlen, src, c->ifaces[i].line, "[%s]: %s",
+					  c->ifaces[i].ifname, msg);
+		}
 	}
 	if (rc)
 		sg_conf_free(c);
@@ -376,6 +429,16 @@ int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_
 		if (f->acl[i]) {
 			argv[n++] = (char *)opt[i];
 			argv[n++] = f->acl[i];
+		}
+	}
+	/* apply's default differs from protect's: always said */
+	argv[n++] = "--engage";
+	argv[n++] = f->engage[SG_CONF_ENGAGE] ? f->engage[SG_CONF_ENGAGE] :
+		    (char *)SG_CONF_ENGAGE_DEFAULT;
+	for (int i = SG_CONF_ENGAGE_RATE; i < SG_CONF_NENGAGE; i++) {
+		if (f->engage[i]) {
+			argv[n++] = (char *)engage_keys[i].opt;
+			argv[n++] = f->engage[i];
 		}
 	}
 	argv[n] = NULL;

@@ -15,6 +15,8 @@
  *   syn-limit = 100/24            (protect --syn-limit; also syn-burst,
  *   synack-limit = 5000            syn-limit-prefix6, syn-limit-table)
  *   monitor = no                  (yes: protect --monitor, verdicts counted as would_*)
+ *   engage = auto                 (always | auto | auto:PORTS; apply's default: auto,
+ *   engage-rate = 1000             protect's: always; also engage-queue, engage-hold)
  *
  * Every value is checked here with protect's own parsers, so a bad file is
  * refused as a whole before anything is attached.
@@ -47,7 +49,23 @@ struct sg_conf_iface {
 	/* the allow and deny lists (acl_opts.h) as written, NULL: not given;
 	 * index enum sg_conf_acl */
 	char *acl[5];
+	/* engagement mode as written (validated), NULL: not given; index
+	 * enum sg_conf_engage. apply passes --engage auto unless told. */
+	char *engage[4];
 };
+
+/* the engagement keys, in the order of sg_conf_iface.engage[] */
+enum sg_conf_engage {
+	SG_CONF_ENGAGE,		/* engage = always | auto | auto:PORTS */
+	SG_CONF_ENGAGE_RATE,
+	SG_CONF_ENGAGE_QUEUE,
+	SG_CONF_ENGAGE_HOLD,
+	SG_CONF_NENGAGE
+};
+
+/* apply's engagement mode when the file does not say (conffile.c):
+ * a configuration left installed should cost nothing while idle */
+#define SG_CONF_ENGAGE_DEFAULT	"auto"
 
 /* the list keys, in the order of sg_conf_iface.acl[]: a list given here
  * becomes exactly that on every apply (and reload); one not given is left
@@ -85,8 +103,8 @@ int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
- * NULL-terminated; strings point into f. Returns argc (at most 34). */
-#define SG_CONF_ARGV_MAX 36
+ * NULL-terminated; strings point into f. Returns argc (at most 42). */
+#define SG_CONF_ARGV_MAX 44
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
 #endif

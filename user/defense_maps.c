@@ -20,6 +20,7 @@ static void init(struct sg_defense *d, int ifindex)
 	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = d->src_fd = -1;
 	d->keys_fd = d->trace_fd = d->state_fd = -1;
 	d->acl4_fd = d->acl6_fd = d->acl_fd = -1;
+	d->engage_cfg_fd = d->engage_fd = d->engage_log_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
 }
@@ -28,7 +29,8 @@ void sg_defense_close(struct sg_defense *d)
 {
 	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
 		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd, &d->src_fd,
-		       &d->acl4_fd, &d->acl6_fd, &d->acl_fd };
+		       &d->acl4_fd, &d->acl6_fd, &d->acl_fd, &d->engage_cfg_fd, &d->engage_fd,
+		       &d->engage_log_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -98,6 +100,15 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_acl")) {
 			slot = &d->acl_fd;
 			want = sizeof(struct sg_acl_state);
+		} else if (!strcmp(mi.name, "sg_engage_cfg")) {
+			slot = &d->engage_cfg_fd;
+			want = sizeof(struct sg_engage_cfg);
+		} else if (!strcmp(mi.name, "sg_engage")) {
+			slot = &d->engage_fd;
+			want = sizeof(struct sg_engage_port);
+		} else if (!strcmp(mi.name, "sg_engage_log")) {
+			slot = &d->engage_log_fd;
+			want = sizeof(struct sg_engage_log);
 		}
 		if (!slot || *slot >= 0 || mi.value_size != want) {
 			close(fd);

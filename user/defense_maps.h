@@ -15,6 +15,7 @@
 
 #include "synguard.h"
 #include "acl_defs.h"
+#include "engage_defs.h"
 
 struct sg_defense {
 	int ifindex;
@@ -34,6 +35,9 @@ struct sg_defense {
 	int acl4_fd;		/* maps sg_acl4, sg_acl6, sg_acl: the allow and deny */
 	int acl6_fd;		/* lists (include/acl_defs.h); -1 if absent (an */
 	int acl_fd;		/* older build) */
+	int engage_cfg_fd;	/* maps sg_engage_cfg, sg_engage, sg_engage_log: */
+	int engage_fd;		/* engagement mode (include/engage_defs.h); -1 if */
+	int engage_log_fd;	/* absent (an older build) */
 	/* Set when another XDP program is attached (return -EEXIST). */
 	__u32 foreign_id;
 	enum sg_mode foreign_mode;

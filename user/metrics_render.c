@@ -64,6 +64,10 @@ static const char *const counter_help[SG_CNT_MAX] = {
 	[SG_CNT_TC_HANDOFF_FAIL]	= "Valid cookie ACKs the kernel refused in the tc handoff (dropped).",
 	[SG_CNT_TC_NO_LISTENER]		= "Valid cookie ACKs whose listener was gone at the tc handoff.",
 	[SG_CNT_TC_NO_META]		= "Cookie ACKs without XDP metadata at the tc handoff (driver issue).",
+	[SG_CNT_PASS_SYN_DISENGAGED]	= "SYNs to an --engage auto port not under pressure, passed for the kernel's own handshake.",
+	[SG_CNT_PASS_ACK_KERNEL_COOKIE]	= "ACKs to a listener carrying the kernel's own SYN cookie (sent while disengaged), passed to the kernel.",
+	[SG_CNT_ENGAGE]			= "Times an --engage auto port engaged cookies (transitions, not packets).",
+	[SG_CNT_DISENGAGE]		= "Times an --engage auto port disengaged cookies (transitions, not packets).",
 };
 
 static const char *xdp_action(int i)

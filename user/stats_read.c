@@ -45,7 +45,8 @@ void sg_stats_totals(const struct sg_counters *c, struct sg_totals *t)
 		 c->cnt[SG_CNT_DROP_SYNACK_CAPPED] + c->cnt[SG_CNT_WOULD_DROP_SYN_LIMITED] +
 		 c->cnt[SG_CNT_WOULD_DROP_SYNACK_CAPPED] +
 		 c->cnt[SG_CNT_WOULD_TX_SYNACK] + c->cnt[SG_CNT_PASS_ALLOW_SYN] +
-		 c->cnt[SG_CNT_DROP_DENY_SYN] + c->cnt[SG_CNT_WOULD_DROP_DENY_SYN];
+		 c->cnt[SG_CNT_DROP_DENY_SYN] + c->cnt[SG_CNT_WOULD_DROP_DENY_SYN] +
+		 c->cnt[SG_CNT_PASS_SYN_DISENGAGED];
 	t->ack_cookie_valid = c->cnt[SG_CNT_PASS_COOKIE_VALID];
 	t->ack_cookie_invalid = c->cnt[SG_CNT_DROP_COOKIE_INVALID];
 	t->established_pass = c->cnt[SG_CNT_PASS_ESTABLISHED];

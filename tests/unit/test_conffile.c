@@ -73,8 +73,8 @@ int main(void)
 		  "veth1 defaults wrong (line %d)", c.ifaces[1].line);
 	argv_is("conf_argv_full", &c.ifaces[0],
 		"protect eth0 --ports 80,443, 8000-8010 --mode skb --ttl 70 --key-file "
-		"/etc/synguard.key --force --enable-syncookies");
-	argv_is("conf_argv_minimal", &c.ifaces[1], "protect veth1 --ports 22");
+		"/etc/synguard.key --force --enable-syncookies --engage auto");
+	argv_is("conf_argv_minimal", &c.ifaces[1], "protect veth1 --ports 22 --engage auto");
 	sg_conf_free(&c);
 	SG_EXPECT("conf_limits_parse", !sg_conf_parse("[eth0]\nports=80\nsyn-limit = 100/24\n"
 						      "syn_burst=200\nsyn-limit-prefix6=48\n"
@@ -83,8 +83,39 @@ int main(void)
 	if (c.n == 1)
 		argv_is("conf_argv_limits", &c.ifaces[0],
 			"protect eth0 --ports 80 --syn-limit 100/24 --syn-burst 200 "
-			"--syn-limit-prefix6 48 --syn-limit-table 1024 --synack-limit 5000");
+			"--syn-limit-prefix6 48 --syn-limit-table 1024 --synack-limit 5000 "
+			"--engage auto");
 	sg_conf_free(&c);
+
+	/* engagement mode: apply's default is auto, the keys become options */
+	SG_EXPECT("conf_engage_parse", !sg_conf_parse("[eth0]\nports=80,443\nengage = auto:443\n"
+						      "engage-rate=500\nengage_queue = 60%\n"
+						      "engage-hold=30\n", "t", &c, err,
+						      sizeof(err)) && c.n == 1, "%s", err);
+	if (c.n == 1)
+		argv_is("conf_argv_engage", &c.ifaces[0],
+			"protect eth0 --ports 80,443 --engage auto:443 --engage-rate 500 "
+			"--engage-queue 60% --engage-hold 30");
+	sg_conf_free(&c);
+	SG_EXPECT("conf_engage_always", !sg_conf_parse("[eth0]\nports=80\nengage=always\n", "t",
+						       &c, err, sizeof(err)) && c.n == 1, "%s", err);
+	if (c.n == 1)
+		argv_is("conf_argv_engage_always", &c.ifaces[0],
+			"protect eth0 --ports 80 --engage always");
+	sg_conf_free(&c);
+	reject("conf_engage_bad", "[eth0]\nports=80\nengage = sometimes\n", "t.conf:3: bad --engage");
+	reject("conf_engage_rate_bad", "[eth0]\nports=80\nengage-rate = fast\n",
+	       "bad --engage-rate 'fast'");
+	reject("conf_engage_queue_bad", "[eth0]\nports=80\nengage-queue = 101\n",
+	       "bad --engage-queue '101'");
+	reject("conf_engage_hold_bad", "[eth0]\nports=80\nengage-hold = 0\n",
+	       "bad --engage-hold '0'");
+	reject("conf_engage_rate_needs_auto", "[eth0]\nports=80\nengage=always\nengage-rate=5\n",
+	       "t.conf:1: [eth0]: --engage-rate needs --engage auto");
+	reject("conf_engage_port_unprotected", "[eth0]\nports=80\nengage=auto:81\n",
+	       "port 81 is not in --ports");
+	reject("conf_engage_no_trigger", "[eth0]\nports=80\nengage-rate=0\nengage-queue=0\n",
+	       "would never engage");
 
 	SG_EXPECT("conf_empty_ok", !sg_conf_parse("# nothing\n\n", "t", &c, err, sizeof(err)) &&
 		  c.n == 0, "%s", err);
