@@ -266,6 +266,29 @@ static int read_all(const struct sg_defense *list, struct sg_counters *c, int n)
 	return 0;
 }
 
+/* read_all() and the time the counters were read: the middle of a clock
+ * bracket around the read. A read the scheduler interrupted (a loaded
+ * machine: hundreds of ms seen) leaves that time uncertain by the length
+ * of the interruption, which a rate over a few seconds would carry as an
+ * error of tens of percent: such a read is made again (the counters only
+ * grow, so a later read is as good). */
+#define READ_BRACKET_NS	2000000ULL
+static int read_all_timed(const struct sg_defense *list, struct sg_counters *c, int n,
+			  unsigned long long *t)
+{
+	for (int tries = 0;; tries++) {
+		unsigned long long a = sg_now_mono_ns(), b;
+		int err = read_all(list, c, n);
+
+		if (err)
+			return err;
+		b = sg_now_mono_ns();
+		*t = a + (b - a) / 2;
+		if (b - a <= READ_BRACKET_NS || tries >= 10)
+			return 0;
+	}
+}
+
 static int run(const struct stats_opts *o, struct sg_defense *list, int n)
 {
 	struct sg_counters *prev, *cur, *delta;
@@ -281,7 +304,7 @@ static int run(const struct stats_opts *o, struct sg_defense *list, int n)
 		err = sg_fail(SG_EXIT_ERROR, "out of memory");
 		goto out;
 	}
-	err = read_all(list, prev, n);
+	err = read_all_timed(list, prev, n, &t0);
 	if (err)
 		goto out;
 	if (!o->interval) {
@@ -294,17 +317,18 @@ static int run(const struct stats_opts *o, struct sg_defense *list, int n)
 		goto out;
 	}
 	sg_on_signal(&stop);
-	t0 = sg_now_mono_ns();
 	for (long k = 0; !stop && (!o->count || k < o->count); k++) {
 		double secs;
 
 		nap(o->interval);
 		if (stop)
 			break;
-		err = read_all(list, cur, n);
+		/* t0 and t1 are the times of the two reads (t0 used to be
+		 * taken after the set-up that follows the first read: a
+		 * preemption there made the first interval's rate high) */
+		err = read_all_timed(list, cur, n, &t1);
 		if (err)
 			goto out;
-		t1 = sg_now_mono_ns();
 		secs = (double)(t1 - t0) / 1e9;
 		for (int i = 0; i < n; i++)
 			sg_stats_delta(&cur[i], &prev[i], &delta[i]);
