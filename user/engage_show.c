@@ -198,8 +198,8 @@ void sg_engage_view_json(struct jw *w, const struct sg_engage_view *v)
 		jw_uint_field(w, "queue_pct", p->st.queue_pct);
 		jw_uint_field(w, "engages", p->st.engages);
 		jw_uint_field(w, "disengages", p->st.disengages);
-		jw_float_field(w, "last_change_unix", (double)sg_engage_unix_ns(v, p->st.change_ns) / 1e9);
-		jw_float_field(w, "last_pressure_unix", (double)sg_engage_unix_ns(v, p->st.hot_ns) / 1e9);
+		jw_uint_field(w, "last_change_unix_ns", sg_engage_unix_ns(v, p->st.change_ns));
+		jw_uint_field(w, "last_pressure_unix_ns", sg_engage_unix_ns(v, p->st.hot_ns));
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -208,7 +208,7 @@ void sg_engage_view_json(struct jw *w, const struct sg_engage_view *v)
 	n = v->have_log ? events(&v->log, ev) : 0;
 	for (int i = 0; i < n; i++) {
 		jw_start_object(w);
-		jw_float_field(w, "time_unix", (double)sg_engage_unix_ns(v, ev[i]->ts_ns) / 1e9);
+		jw_uint_field(w, "time_unix_ns", sg_engage_unix_ns(v, ev[i]->ts_ns));
 		jw_uint_field(w, "port", ev[i]->port);
 		jw_string_field(w, "event", ev[i]->engaged ? "engage" : "disengage");
 		jw_string_field(w, "reason", sg_engage_reason_name(ev[i]->reason));
