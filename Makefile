@@ -27,8 +27,10 @@ LDLIBS   += -lxdp -lbpf -lelf -lz
 SG_EXTRA_LIBS := -lmicrohttpd -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
-SKELS    := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+# synguard_fixed: the defense built with -DSG_FIXED_LEN for libxdp
+# dispatchers whose slots do not change packet data (bpf/fixed_len.h)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS)) $(OUT)/synguard_fixed.bpf.o
+SKELS    := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) $(OUT)/synguard_fixed.skel.h
 BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h)
 
 USER_SRCS := $(wildcard user/*.c)
@@ -58,6 +60,10 @@ $(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/tools $(OUT)/tests/bench $(OUT
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/synguard_fixed.bpf.o: bpf/synguard.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSG_FIXED_LEN -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -3,7 +3,8 @@
  * reply.h - the part every reply that XDP writes in place of the packet it
  * answers (the SYN-ACK of synack.h, the RST of rst.h) has in common: the
  * frame cut to exactly L2 (VLAN tags kept) + IP (20/40: options and
- * extension headers dropped) + the caller's TCP length, the MACs swapped,
+ * extension headers dropped) + the caller's TCP length (the fixed-length
+ * build keeps the frame's length, fixed_len.h), the MACs swapped,
  * and a fresh IPv4 or IPv6 header from us to the sender. The TCP header and
  * its options are the caller's.
  */
@@ -11,6 +12,7 @@
 #define SG_BPF_REPLY_H
 
 #include "csum.h"
+#include "fixed_len.h"
 #include "parse.h"
 
 /* Returns where the TCP header goes (tcplen bytes from there are in the
@@ -38,9 +40,9 @@ static __always_inline struct tcphdr *sg_reply_start(struct xdp_md *ctx, const s
 	cur = (long)data_end - (long)data;
 	asm volatile("" : "+r"(cur));
 	cur = (long)(l3 + iplen + tcplen) - cur;
-	/* a reply of the request's size (a Linux SYN and its SYN-ACK): skip
-	 * the helper call */
-	if (cur && bpf_xdp_adjust_tail(ctx, (int)cur))
+	/* a reply of the request's size (a Linux SYN and its SYN-ACK) is not
+	 * resized; the fixed-length build never resizes (fixed_len.h) */
+	if (sg_frame_resize(ctx, cur))
 		return NULL;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;

@@ -11,6 +11,7 @@
 #define SG_BPF_SYNACK_H
 
 #include "csum.h"
+#include "fixed_len.h"
 #include "reply.h"
 #include "cookie_bpf.h"
 #include "listener.h"
@@ -180,7 +181,11 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 	if (!p || !s)
 		return -1;
 	l3 = p->l3_off;
-	nopt = sg_synack_opts(s, opt);
+	if (l3 > 22)	/* 14 + two VLAN tags; bounds l3 for the verifier */
+		return -1;
+	nopt = sg_synack_fit(ctx, l3, p->ipv6 ? 40 : 20, sg_synack_opts(s, opt), opt);
+	if (nopt < 0)
+		return -1;
 	tcplen = 20 + nopt * 4;
 
 	/* the TCP header, then its checksum over our own words */
@@ -197,8 +202,6 @@ __noinline int sg_synack_write(struct xdp_md *ctx, const struct sg_pkt *p,
 	      sg_csum_words(t.w, 5) + sg_csum_words(opt, 5);
 	t.th.check = sg_csum_fold(sum);
 
-	if (l3 > 22)	/* 14 + two VLAN tags; bounds l3 for the verifier */
-		return -1;
 	th = sg_reply_start(ctx, p, l3, tcplen, s->ttl, 0);
 	if (!th)
 		return -1;

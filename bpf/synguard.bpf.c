@@ -288,7 +288,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 
 	/* Without metadata (the driver refused it once, or `protect
 	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */
-	if (sg_meta_off(cfg) || bpf_xdp_adjust_meta(ctx, -(int)sizeof(m))) {
+	if (sg_meta_off(cfg) || sg_meta_push(ctx, (int)sizeof(m))) {
 		sg_note_meta_broken();
 		sg_count(SG_CNT_TC_NO_META);
 		return pass(SG_CNT_PASS_COOKIE_VALID);

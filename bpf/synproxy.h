@@ -157,7 +157,7 @@ static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config
 		}
 		return sg_drop(SG_CNT_DROP_COOKIE_INVALID);
 	}
-	if (sg_meta_off(cfg) || bpf_xdp_adjust_meta(ctx, -(int)sizeof(*mp))) {
+	if (sg_meta_off(cfg) || sg_meta_push(ctx, (int)sizeof(*mp))) {
 		sg_note_meta_broken();
 		sg_count(SG_CNT_TC_NO_META);
 		sg_count(SG_CNT_PASS_COOKIE_VALID);

@@ -124,6 +124,26 @@ int sg_lx_probe_pkt_ext(void)
 	return cached;
 }
 
+bool sg_lx_ext_refused_by_type(void)
+{
+	/* r0 = 2 (XDP_PASS); exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 2 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char log[256] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log),
+		    .log_level = 1);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_EXT, "sg_probe_type", "GPL", insns, 2, &o);
+	int err = fd < 0 ? -errno : 0;
+
+	if (fd >= 0)
+		close(fd);
+	/* without a target the verifier refuses with EINVAL and says so in
+	 * its log ("Tracing programs must provide btf_id") */
+	return err == -EPERM && !log[0];
+}
+
 static bool is_bpffs(const char *path)
 {
 	struct statfs st;

@@ -37,10 +37,19 @@ const char *sg_attach_name(enum sg_attach a);
  * (-EPERM on kernels whose lockdown or LSM forbids it). Cached. */
 int sg_lx_probe_freplace(void);
 
-/* 0 if an extension that changes packet data (as sg_xdp does) may replace a
- * function that does not, as the slots of libxdp's dispatchers before
- * xdp-tools PR #509 (Debian's 1.3.1) are; -EINVAL where the verifier refuses
- * that (Linux 6.13+, 6.12.y), other -errno as sg_lx_probe_freplace. */
+/* true if this kernel refuses every freplace program (BPF_PROG_TYPE_EXT)
+ * with EPERM before the verifier runs: one without a target gets EPERM and
+ * an empty verifier log, where the verifier would say EINVAL. (Seen on this
+ * project's 6.18 development kernel, for every program type that needs a
+ * BPF trampoline: fentry, fexit, fmod_ret, LSM, freplace.) */
+bool sg_lx_ext_refused_by_type(void);
+
+/* 0 if an extension that changes packet data (as sg_xdp's default build
+ * does) may replace a function that does not, as the slots of libxdp's
+ * dispatchers before xdp-tools PR #509 (Debian's 1.3.1) are; -EINVAL where
+ * the verifier refuses that (Linux 6.13+, 6.12.y: protect then loads the
+ * fixed-length build, bpf/fixed_len.h), other -errno as
+ * sg_lx_probe_freplace. */
 int sg_lx_probe_pkt_ext(void);
 
 /* Make libxdp pin where pins outlive this process: /sys/fs/bpf in pid 1's

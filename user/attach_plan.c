@@ -96,14 +96,18 @@ int sg_attach_plan(int ifindex, const char *ifname, enum sg_mode mode, bool mode
 	}
 	err = sg_lx_probe_freplace();
 	if (err) {
+		const char *how = err == -EPERM && sg_lx_ext_refused_by_type()
+			? " before the verifier runs, for every freplace program" : "";
+
 		if (want == SG_ATTACH_LIBXDP)
 			return sg_fail(SG_EXIT_UNSUPPORTED,
-				       "--attach libxdp: this kernel refuses freplace programs (%s), "
-				       "which libxdp's dispatcher is made of; use --attach netlink",
-				       strerror(-err));
+				       "--attach libxdp: this kernel refuses freplace programs "
+				       "(BPF_PROG_TYPE_EXT: %s%s), which libxdp's dispatcher is made "
+				       "of; use --attach netlink", strerror(-err), how);
 		snprintf(pl->method_why, sizeof(pl->method_why),
-			 "this kernel refuses freplace programs (%s), which libxdp's dispatcher "
-			 "needs; no other XDP program can share %s", strerror(-err), ifname);
+			 "this kernel refuses freplace programs (BPF_PROG_TYPE_EXT: %s%s), which "
+			 "libxdp's dispatcher is made of; no other XDP program can share %s",
+			 strerror(-err), how, ifname);
 		return 0;
 	}
 	err = sg_lx_use_bpffs(pl->bpffs, sizeof(pl->bpffs));

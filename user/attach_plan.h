@@ -21,6 +21,8 @@ struct sg_plan {
 	enum sg_attach method;		/* LIBXDP or NETLINK, never AUTO */
 	char method_why[512];
 	char bpffs[64];			/* libxdp's bpffs ("" for netlink) */
+	bool fixed_len;			/* the fixed-length build (skel_fixed.h) */
+	char fixed_why[512];
 	char warning[640];		/* printed on stderr if not empty */
 	struct sg_veth_peer veth;
 };

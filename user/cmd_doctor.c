@@ -108,18 +108,25 @@ static void check_freplace(void)
 	int err = sg_lx_probe_freplace();
 
 	if (!err && sg_lx_probe_pkt_ext() == -EINVAL)
-		add("libxdp", ST_WARN, "a libxdp with the dispatcher fix of xdp-tools PR #509 "
-		    "(May 2025) is needed to share an interface with other XDP programs",
-		    "freplace works, but this kernel refuses an extension that changes packet "
-		    "data (synguard does) in a slot that does not, which older libxdp dispatchers "
-		    "(Debian's 1.3.1) have: protect attaches through netlink, alone, unless this "
-		    "libxdp's dispatcher has the fix");
+		add("libxdp", ST_OK, NULL, "freplace programs work: protect attaches through "
+		    "libxdp's dispatcher. This kernel refuses an extension that changes packet "
+		    "data in a slot that does not (Linux 6.13+, 6.12.y), as the dispatchers of "
+		    "libxdp before xdp-tools PR #509 (Debian's 1.3.1) have: there protect loads "
+		    "its fixed-length build (no packet resizing or XDP metadata; tc validates "
+		    "cookie ACKs)");
 	else if (!err)
 		add("libxdp", ST_OK, NULL, "freplace programs work: protect attaches through "
 		    "libxdp's dispatcher and shares interfaces with other XDP programs");
+	else if (err == -EPERM && sg_lx_ext_refused_by_type())
+		add("libxdp", ST_WARN, "a kernel (build or security policy) that allows "
+		    "BPF_PROG_TYPE_EXT is needed to share an interface with other XDP programs",
+		    "this kernel refuses every freplace program (BPF_PROG_TYPE_EXT) with EPERM "
+		    "before the verifier runs, also as root with CAP_BPF and CAP_PERFMON; "
+		    "libxdp's dispatcher is made of them, so protect attaches through netlink, "
+		    "alone on the interface");
 	else
-		add("libxdp", ST_WARN, "a kernel without this restriction (lockdown/LSM) is "
-		    "needed to share an interface with other XDP programs",
+		add("libxdp", ST_WARN, "a kernel without this restriction is needed to share an "
+		    "interface with other XDP programs",
 		    "this kernel refuses freplace programs (%s): no libxdp dispatcher; protect "
 		    "attaches through netlink, alone on the interface", strerror(-err));
 }

@@ -45,6 +45,7 @@
 #include "synts_shared.h"
 #include "testpoint.h"
 #include "synguard.skel.h"
+#include "skel_fixed.h"
 
 #define DEFAULT_TTL 64
 #define SYNCOOKIES "net.ipv4.tcp_syncookies"
@@ -541,6 +542,9 @@ static void print_report(const struct report *r)
 			jw_string_field(w, "attach_reason", r->plan->method_why);
 			if (r->plan->method == SG_ATTACH_LIBXDP)
 				jw_uint_field(w, "run_prio", r->prio);
+			jw_string_field(w, "xdp_build", r->plan->fixed_len ? "fixed_len" : "default");
+			if (r->plan->fixed_len)
+				jw_string_field(w, "xdp_build_reason", r->plan->fixed_why);
 		}
 		if (r->engage)
 			sg_engage_cfg_json(w, r->engage, r->design == SG_DESIGN_KERNEL_COOKIES);
@@ -563,6 +567,8 @@ static void print_report(const struct report *r)
 			       "XDP_PASS (%s)\n", r->prio, r->plan->method_why);
 		else
 			printf("  attach:   netlink (%s)\n", r->plan->method_why);
+		if (r->plan->fixed_len)
+			printf("  build:    fixed-length (%s)\n", r->plan->fixed_why);
 	} else {
 		printf("  mode:     %s\n", sg_mode_name(r->mode));
 	}
@@ -903,18 +909,26 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
  * passes everything) and becomes active once tc is in place. A native attach
  * that the driver refuses is retried in generic mode unless -m was given. */
 #define SG_LX_FALLBACK 1000	/* attach_libxdp: use netlink instead */
+#define SG_LX_RETRY_FIXED 1001	/* attach_libxdp: try the fixed-length build */
 
 /* Why a libxdp attach that failed to load (-EINVAL: the verifier refused
  * sg_xdp as an extension of the dispatcher) most likely failed. */
 #define SG_LX_EINVAL_WHY "the kernel refuses synguard as an extension of this libxdp's " \
-	"dispatcher: since Linux 6.13 (and 6.12.y) a program that changes packet data, as " \
-	"synguard does (bpf_xdp_adjust_meta/_tail), may only replace a dispatcher slot that " \
-	"does too, and libxdp releases before xdp-tools PR #509 (May 2025), such as " \
-	"Debian's 1.3.1, lack that (run with -v for the verifier's words)"
+	"dispatcher, in its fixed-length build too (bpf/fixed_len.h: the one that does not " \
+	"change packet data, for the dispatchers of libxdp before xdp-tools PR #509, such as " \
+	"Debian's 1.3.1, on Linux 6.13+ and 6.12.y); run with -v for the verifier's words"
+
+/* Why protect loaded the fixed-length build (plan->fixed_why). */
+#define SG_LX_FIXED_WHY "the kernel refused the default build in this libxdp's dispatcher: " \
+	"it changes packet data (bpf_xdp_adjust_tail/_meta) and the dispatcher's slots do not, " \
+	"which Linux 6.13+ and 6.12.y refuse for an extension (libxdp before xdp-tools PR #509, " \
+	"such as Debian's 1.3.1); this build writes replies at the received frame's length " \
+	"and tc validates cookie ACKs itself (no XDP metadata)"
 
 static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, int ifindex,
 			 struct sg_plan *plan, struct undo *u, const struct sg_defense *d)
 {
+	/* plan->fixed_len: skel is the fixed-length build (the second try) */
 	int err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
 	char msg[128];
 
@@ -924,6 +938,9 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 			 "the driver of %s has no native XDP", o->ifname);
 		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
 	}
+	/* the verifier refused the extension; nothing was changed */
+	if (err == -EINVAL && !plan->fixed_len)
+		return SG_LX_RETRY_FIXED;
 	if (err == -EINVAL && o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
 		/* alone on the interface anyway: netlink does the same job */
 		snprintf(plan->method_why, sizeof(plan->method_why), "%s", SG_LX_EINVAL_WHY);
@@ -963,6 +980,24 @@ static int set_acl_size(struct synguard *skel, const struct protect_opts *o)
 	int err = bpf_map__set_max_entries(skel->maps.sg_acl4, 2 * max);
 
 	return err ? err : bpf_map__set_max_entries(skel->maps.sg_acl6, 2 * max);
+}
+
+/* The defense object of a fresh protection, ready to load: the fixed-length
+ * build (skel_fixed.h) or the default one. *errp: 0 or -errno. */
+static struct synguard *open_defense(const struct protect_opts *o, struct synts_share *share,
+				     bool fixed_len, int *errp)
+{
+	struct synguard *skel = sg_skel_open(fixed_len);
+	int err = skel ? share_synts(skel, share) : -errno;
+
+	if (!err)
+		err = set_src_table(skel, o);
+	if (!err)
+		err = set_acl_size(skel, o);
+	if (!err)
+		err = set_autoload(skel, o->design);
+	*errp = err;
+	return skel;
 }
 
 /* A fresh protection: load, configure, attach tc, attach XDP, pin. */
@@ -1056,30 +1091,28 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	fill_cookie_bounds(o, &cfg, NULL);
 	fill_clock_fields(o, &cfg);
 
-	skel = synguard__open();
-	err = skel ? share_synts(skel, &share) : -errno;
-	if (!err)
-		err = set_src_table(skel, o);
-	if (!err)
-		err = set_acl_size(skel, o);
-	if (!err)
-		err = set_autoload(skel, o->design);
+	skel = open_defense(o, &share, false, &err);
 	if (!err && plan.method == SG_ATTACH_LIBXDP) {
 		err = attach_libxdp(o, skel, ifindex, &plan, u, d);
-		if (err == SG_LX_FALLBACK) {
+		if (err == SG_LX_RETRY_FIXED) {
 			/* libxdp changed the object (extension type, target):
-			 * start over with a fresh one for netlink */
+			 * a fresh one, in the build without packet changes */
+			synguard__destroy(skel);
+			memset(&share, 0, sizeof(share));
+			plan.fixed_len = true;
+			snprintf(plan.fixed_why, sizeof(plan.fixed_why), "%s", SG_LX_FIXED_WHY);
+			skel = open_defense(o, &share, true, &err);
+			if (!err)
+				err = attach_libxdp(o, skel, ifindex, &plan, u, d);
+		}
+		if (err == SG_LX_FALLBACK) {
+			/* start over with a fresh default object for netlink */
 			synguard__destroy(skel);
 			memset(&share, 0, sizeof(share));
 			plan.method = SG_ATTACH_NETLINK;
-			skel = synguard__open();
-			err = skel ? share_synts(skel, &share) : -errno;
-			if (!err)
-				err = set_src_table(skel, o);
-			if (!err)
-				err = set_acl_size(skel, o);
-			if (!err)
-				err = set_autoload(skel, o->design);
+			plan.fixed_len = false;
+			plan.fixed_why[0] = '\0';
+			skel = open_defense(o, &share, false, &err);
 			if (!err)
 				err = synguard__load(skel);
 		} else if (err) {
@@ -1108,6 +1141,10 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	/* in the dispatcher XDP runs already: inactive until tc is attached */
 	if (plan.method == SG_ATTACH_LIBXDP)
 		cfg.flags &= ~SG_CFG_ACTIVE;
+	/* the fixed-length build writes no metadata: tc validates (sticky:
+	 * an update keeps both flags) */
+	if (plan.fixed_len)
+		cfg.flags |= SG_CFG_NO_XDP_META | SG_CFG_FIXED_LEN;
 	if (err || bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY)) {
 		err = err ? err : -errno;
 		rollback(u);

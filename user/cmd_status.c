@@ -237,6 +237,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		sg_acl_status_json(w, d);
 		jw_string_field(w, "attach", d->dispatcher_id ? "libxdp" : "netlink");
 		jw_uint_field(w, "dispatcher_prog_id", d->dispatcher_id);
+		jw_string_field(w, "xdp_build", (cfg.flags & SG_CFG_FIXED_LEN) ? "fixed_len" : "default");
 		jw_name(w, "other_programs");
 		jw_start_array(w);
 		for (int i = 0; i < noth; i++) {
@@ -288,6 +289,8 @@ static void show(struct jw *w, const struct sg_defense *d)
 		return;
 	}
 	printf("  attach:   libxdp dispatcher id %u\n", d->dispatcher_id);
+	if (cfg.flags & SG_CFG_FIXED_LEN)
+		printf("  build:    fixed-length (never resizes packets; tc validates cookie ACKs)\n");
 	if (oerr)
 		printf("  others:   unknown (libxdp's pins are not reachable here: %s)\n",
 		       strerror(-oerr));

@@ -284,6 +284,7 @@ int xenv_open(struct xdp_env *e)
 	memset(e, 0, sizeof(*e));
 	libbpf_set_print(quiet_print);
 	if (foreign && *foreign) {
+		e->fixed_len = strstr(foreign, "synguard_fixed") != NULL;
 		err = open_foreign(e, foreign);
 		if (err) {
 			fprintf(stderr, "cannot load %s: %s\n", foreign, strerror(-err));
@@ -309,6 +310,8 @@ int xenv_open(struct xdp_env *e)
 		e->stats_fd = bpf_map__fd(e->skel->maps.sg_stats);
 		e->keys_fd = bpf_map__fd(e->skel->maps.sg_keys);
 	}
+	if (getenv("SG_XDP_FIXED_LEN") && !strcmp(getenv("SG_XDP_FIXED_LEN"), "1"))
+		e->fixed_len = true;
 	e->ncpu = libbpf_num_possible_cpus();
 	if (e->ncpu <= 0)
 		return -EINVAL;
@@ -386,6 +389,31 @@ int xenv_counters(struct xdp_env *e, uint64_t cnt[SG_CNT_MAX])
 	return 0;
 }
 
+/* Where the IP datagram in frame (len bytes) ends, or len if it cannot be
+ * told: the fixed-length build leaves the rest of a longer request there. */
+static int ip_end(const uint8_t *f, int len)
+{
+	int off = 12;
+	uint16_t type;
+
+	while (off + 2 <= len) {
+		type = (uint16_t)(f[off] << 8 | f[off + 1]);
+		if (type != 0x8100 && type != 0x88a8)
+			break;
+		off += 4;
+	}
+	off += 2;
+	if (off + 40 > len)
+		return len;
+	if ((f[off] >> 4) == 4 && f[off - 2] == 0x08 && f[off - 1] == 0x00)
+		off += f[off + 2] << 8 | f[off + 3];
+	else if ((f[off] >> 4) == 6 && f[off - 2] == 0x86 && f[off - 1] == 0xdd)
+		off += 40 + (f[off + 4] << 8 | f[off + 5]);
+	else
+		return len;
+	return off < len ? off : len;
+}
+
 int xenv_run(struct xdp_env *e, const uint8_t *pkt, int len, struct xres *r)
 {
 	uint64_t before[SG_CNT_MAX], after[SG_CNT_MAX];
@@ -414,8 +442,10 @@ int xenv_run(struct xdp_env *e, const uint8_t *pkt, int len, struct xres *r)
 	    r->meta_len > (int)o.data_size_out)
 		return r->err = -ERANGE;
 	memcpy(r->meta, out, r->meta_len);
-	r->len = (int)o.data_size_out - r->meta_len;
+	r->len = r->frame_len = (int)o.data_size_out - r->meta_len;
 	memcpy(r->data, out + r->meta_len, r->len);
+	if (e->fixed_len && r->ret == XDP_TX)
+		r->len = ip_end(r->data, r->len);
 	if (xenv_counters(e, after))
 		return r->err = -EIO;
 	for (c = 0; c < SG_CNT_XDP_MAX; c++) {

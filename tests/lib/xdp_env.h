@@ -32,6 +32,11 @@ struct xdp_env {
 	__u64 key[2];		/* the current key (slot sg_key_cur) */
 	struct sg_key_slot slot; /* ... as written into sg_keys */
 	uint32_t period;	/* the no-TS period the program saw at xenv_set_clock */
+	/* the object is the fixed-length build (bpf/fixed_len.h: its path
+	 * names synguard_fixed, or SG_XDP_FIXED_LEN=1): its replies keep the
+	 * frame's length, so xenv_run() cuts XDP_TX output at the end of the
+	 * IP datagram, as the receiver's IP layer does */
+	bool fixed_len;
 };
 
 /* Result of one run. */
@@ -39,7 +44,9 @@ struct xres {
 	int err;		/* bpf_prog_test_run_opts() result */
 	uint32_t ret;		/* XDP verdict */
 	uint8_t data[PKT_MAX + 64];
-	int len;		/* bytes of data out, metadata excluded */
+	int len;		/* bytes of data out, metadata excluded (fixed_len:
+				 * of the IP datagram, see struct xdp_env) */
+	int frame_len;		/* bytes of data out, as the program left them */
 	uint8_t meta[64];
 	int meta_len;		/* bytes of metadata in front of the packet */
 	int counter;		/* the one SG_CNT_* that moved; -1 none, -2 several */
