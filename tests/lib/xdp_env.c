@@ -253,6 +253,10 @@ static int open_foreign(struct xdp_env *e, const char *path)
 	e->obj = bpf_object__open_file(path, NULL);
 	if (!e->obj)
 		return -errno ? -errno : -EINVAL;
+	/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can */
+	prog = bpf_object__find_program_by_name(e->obj, "sg_tc");
+	if (prog && !sg_feature_ok("kfunc_sk_assign_tcp_reqsk"))
+		bpf_program__set_autoload(prog, false);
 	err = bpf_object__load(e->obj);
 	if (err)
 		return err;
@@ -329,7 +333,8 @@ int xenv_open(struct xdp_env *e)
 	e->cfg.meta_magic |= 1;		/* never 0: 0 must not look like ours */
 	xenv_sysctl_get("net/core/rmem_max", &rmem_max);
 	e->cfg.rmem_max = (uint32_t)rmem_max;
-	e->cfg.flags = SG_CFG_ACTIVE;
+	/* as protect configures the fixed-length build (bpf/fixed_len.h) */
+	e->cfg.flags = SG_CFG_ACTIVE | (e->fixed_len ? SG_CFG_NO_XDP_META | SG_CFG_FIXED_LEN : 0);
 	e->cfg.ttl = 64;
 	e->cfg.mode = SG_MODE_SKB;
 	e->cfg.since_unix = e->cfg.updated_unix = (uint64_t)time(NULL);
