@@ -137,7 +137,7 @@ fi
 # did with them (answered, passed to the kernel's own handshake, refused)
 syns_seen() {
 	echo "$1" | jq '[.synack_sent, .pass_syn_kernel, .pass_syn_tx_error, .would_synack_sent,
-		.pass_syn_no_listener] | map(. // 0) | add'
+		.pass_syn_no_listener, .pass_syn_disengaged] | map(. // 0) | add'
 }
 # check_round TAG: the denied client is dropped before synguard sees it;
 # the others complete their handshakes through synguard: cookie handshakes
