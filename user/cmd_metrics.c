@@ -20,6 +20,7 @@
 #include "common.h"
 #include "conffile.h"
 #include "defense_maps.h"
+#include "engage_show.h"
 #include "json.h"
 #include "metrics_fmt.h"
 #include "metrics_http.h"
@@ -173,6 +174,7 @@ static int scrape(void *ctx, char **body, size_t *len)
 	struct mstate *s = ctx;
 	struct sg_defense *defs = NULL;
 	struct metrics_iface *ifs = NULL;
+	struct sg_engage_view *ev = NULL;
 	struct tracer_snapshot snap = {};
 	struct tracer_accounting acct;
 	const char **expected = NULL;
@@ -190,8 +192,9 @@ static int scrape(void *ctx, char **body, size_t *len)
 		n = 0;
 	}
 	ifs = calloc(n ? n : 1, sizeof(*ifs));
+	ev = calloc(n ? n : 1, sizeof(*ev));
 	expected = calloc(s->conf.n ? s->conf.n : 1, sizeof(*expected));
-	if (!ifs || !expected) {
+	if (!ifs || !ev || !expected) {
 		rc = -1;
 		goto out;
 	}
@@ -206,6 +209,11 @@ static int scrape(void *ctx, char **body, size_t *len)
 		f->have_config = sg_defense_read_config(&defs[i], &f->cfg) == 0;
 		f->have_counters = sg_stats_read(defs[i].stats_fd, &f->c) == 0;
 		s->errors += !f->have_config + !f->have_counters;
+		if (f->have_config) {
+			sg_engage_view_read(&defs[i], &f->cfg, &ev[i]);
+			f->engage = ev[i].ports;
+			f->nengage = ev[i].nports;
+		}
 	}
 	for (int i = 0; i < s->conf.n; i++)
 		expected[i] = s->conf.ifaces[i].ifname;
@@ -254,6 +262,9 @@ static int scrape(void *ctx, char **body, size_t *len)
 out:
 	pthread_mutex_unlock(&s->lock);
 	tracer_snapshot_free(&snap);
+	for (int i = 0; ev && i < n; i++)
+		sg_engage_view_free(&ev[i]);
+	free(ev);
 	sg_defense_free_list(defs, n);
 	free(ifs);
 	free(expected);

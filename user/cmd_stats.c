@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "cli.h"
 #include "common.h"
+#include "engage_show.h"
 #include "defense_maps.h"
 #include "escape.h"
 #include "stats_percpu.h"
@@ -137,6 +138,38 @@ static void json_counters(struct jw *w, const struct sg_counters *c, double secs
 #undef VAL
 }
 
+/* The auto ports engaged now (engage_show.h), into an open object. */
+static void json_engaged(struct jw *w, const struct sg_defense *d)
+{
+	struct sg_engage_view v;
+	struct sg_config cfg;
+
+	jw_name(w, "engaged_ports");
+	jw_start_array(w);
+	if (!sg_defense_read_config(d, &cfg)) {
+		sg_engage_view_read(d, &cfg, &v);
+		for (int i = 0; i < v.nports; i++)
+			if (v.ports[i].engaged)
+				jw_uint(w, v.ports[i].port);
+		sg_engage_view_free(&v);
+	}
+	jw_end_array(w);
+}
+
+static int count_engaged(const struct sg_defense *d)
+{
+	struct sg_engage_view v;
+	struct sg_config cfg;
+	int n = 0;
+
+	if (!sg_defense_read_config(d, &cfg)) {
+		sg_engage_view_read(d, &cfg, &v);
+		n = v.nengaged;
+		sg_engage_view_free(&v);
+	}
+	return n;
+}
+
 static void print_totals(const struct sg_defense *list, const struct sg_counters *c, int n)
 {
 	char esc[SG_ESC_IFNAME];
@@ -152,6 +185,7 @@ static void print_totals(const struct sg_defense *list, const struct sg_counters
 			jw_string_field(w, "ifname", list[i].ifname);
 			jw_int_field(w, "ifindex", list[i].ifindex);
 			json_counters(w, &c[i], 0);
+			json_engaged(w, &list[i]);
 			jw_end_object(w);
 		}
 		jw_end_array(w);
@@ -185,6 +219,11 @@ static void print_totals(const struct sg_defense *list, const struct sg_counters
 			printf(" %15llu", (unsigned long long)c[i].cnt[k]);
 		printf("\n");
 	}
+	/* --engage auto: ports with cookies engaged now (status lists them) */
+	printf("%-22s", "engaged_ports");
+	for (int i = 0; i < n; i++)
+		printf(" %15d", count_engaged(&list[i]));
+	printf("\n");
 }
 
 static void print_rates(const struct sg_defense *list, const struct sg_counters *delta,

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "engage_show.h"
+#include "engage_watch.h"
 #include "common.h"
 #include "json.h"
 #include "trace_cli.h"
@@ -171,6 +173,42 @@ static void print_text(struct trace_ctx *c, const struct tt_event *e)
 	fputc('\n', c->out);
 }
 
+/* An engagement transition of a protected interface (engage_watch.h):
+ * interleaved with the handshakes, in the order they are read. */
+static void on_engage(void *ctx, const char *ifname, const struct sg_engage_event *e,
+		      __u64 unix_ns)
+{
+	struct trace_ctx *c = ctx;
+	struct jw *w;
+
+	if (c->cli->port && c->cli->port != e->port)
+		return;
+	if (!c->cli->json) {
+		if (e->engaged)
+			fprintf(c->out, "engage %s port %u by %s (%u SYNs in the window, queue %u%%)\n",
+				ifname, e->port, sg_engage_reason_name(e->reason), e->syns,
+				e->queue_pct);
+		else
+			fprintf(c->out, "disengage %s port %u (was engaged by %s; %u SYNs in the "
+				"window, queue %u%%)\n", ifname, e->port,
+				sg_engage_reason_name(e->reason), e->syns, e->queue_pct);
+		return;
+	}
+	w = jw_new(c->out, sg_env.pretty);
+	if (!w)
+		return;
+	jw_start_object(w);
+	jw_string_field(w, "kind", e->engaged ? "engage" : "disengage");
+	jw_string_field(w, "ifname", ifname);
+	jw_uint_field(w, "port", e->port);
+	jw_string_field(w, "reason", sg_engage_reason_name(e->reason));
+	jw_uint_field(w, "syns", e->syns);
+	jw_uint_field(w, "queue_pct", e->queue_pct);
+	jw_uint_field(w, "time_unix_ns", unix_ns);
+	jw_end_object(w);
+	jw_free(w);
+}
+
 static int on_event(void *ctx, const struct tt_event *e)
 {
 	struct trace_ctx *c = ctx;
@@ -191,8 +229,9 @@ int cmd_trace(int argc, char **argv)
 	struct trace_cli cli;
 	struct trace_ctx c = { .cli = &cli, .out = stdout };
 	struct tracer *t;
+	struct sg_engage_watch ew;
 	volatile int stop = 0;
-	unsigned long long end = 0;
+	unsigned long long end = 0, next_engage = 0;
 	int err;
 
 	err = trace_cli_parse(argc, argv, false, &cli);
@@ -207,6 +246,9 @@ int cmd_trace(int argc, char **argv)
 	err = tracer_open(&o, on_event, &c, &t);
 	if (err)
 		return err;
+	/* engagement transitions too (protect --engage auto) */
+	if (sg_engage_watch_open(&ew))
+		memset(&ew, 0, sizeof(ew));
 	sg_on_signal(&stop);
 	if (!cli.json) {
 		fprintf(stderr, "synguard: tracing TCP handshakes (%s%s%s); Ctrl-C to stop\n",
@@ -226,10 +268,17 @@ int cmd_trace(int argc, char **argv)
 			sg_err("reading events: %s", strerror(-err));
 			break;
 		}
+		if (ew.n && sg_now_mono_ns() >= next_engage) {
+			sg_engage_watch_poll(&ew, on_engage, &c);
+			next_engage = sg_now_mono_ns() + 100000000ULL;
+			fflush(stdout);
+		}
 		if (c.printed)
 			fflush(stdout);
 	}
 	err = err < 0 && err != -EINTR ? SG_EXIT_ERROR : SG_EXIT_OK;
+	if (ew.n)
+		sg_engage_watch_poll(&ew, on_engage, &c);
 	tracer_stop(t);
 	tracer_read_accounting(t, &a);
 	if (cli.json) {
@@ -257,6 +306,7 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	fflush(stdout);
+	sg_engage_watch_close(&ew);
 	tracer_close(t);
 	return err;
 }

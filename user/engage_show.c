@@ -51,6 +51,7 @@ void sg_engage_view_read(const struct sg_defense *d, const struct sg_config *cfg
 		p->hold_expired = p->st.engaged &&
 				  v->mono_now_ns - p->st.hot_ns > v->cfg.hold_ns;
 		p->engaged = p->st.engaged && !p->hold_expired;
+		p->change_unix_ns = sg_engage_unix_ns(v, p->st.change_ns);
 		v->nengaged += p->engaged;
 		v->nports++;
 	}

@@ -23,6 +23,7 @@ struct sg_engage_port_view {
 	 * per SYN): `engaged` false, st.engaged still set */
 	bool engaged;
 	bool hold_expired;
+	__u64 change_unix_ns;	/* st.change_ns as unix time, 0: never */
 };
 
 struct sg_engage_view {

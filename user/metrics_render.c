@@ -186,6 +186,45 @@ static void render_state(struct mbuf *b, const struct metrics_input *in)
 	}
 }
 
+/* Engagement mode: per auto port, engaged now (a port whose hold has run
+ * out counts as disengaged: its next SYN gets the kernel's handshake), its
+ * transitions and when the last one happened. */
+static void render_engage(struct mbuf *b, const struct metrics_input *in)
+{
+	static const struct { const char *name, *type, *help; } fam[] = {
+		{ "synguard_engaged", "gauge", "1 while cookies are engaged for an --engage auto "
+		  "port (under pressure, or within the hold time after it), 0 while SYNs get the "
+		  "kernel's own handshake." },
+		{ "synguard_engage_transitions_total", "counter", "Times cookies engaged for an "
+		  "--engage auto port." },
+		{ "synguard_disengage_transitions_total", "counter", "Times cookies disengaged for "
+		  "an --engage auto port." },
+		{ "synguard_engage_last_change_seconds", "gauge", "When an --engage auto port last "
+		  "engaged or disengaged, in unix seconds (0: never)." },
+	};
+	struct mlabels l;
+
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		mf_family(b, fam[k].name, fam[k].type, fam[k].help);
+		for (int i = 0; i < in->niface; i++) {
+			for (int j = 0; j < in->ifaces[i].nengage; j++) {
+				const struct sg_engage_port_view *p = &in->ifaces[i].engage[j];
+
+				iface_labels(&l, in->ifaces[i].ifname);
+				ml_addu(&l, "port", p->port);
+				if (k == 0)
+					mf_u64(b, fam[k].name, &l, p->engaged);
+				else if (k == 1)
+					mf_u64(b, fam[k].name, &l, p->st.engages);
+				else if (k == 2)
+					mf_u64(b, fam[k].name, &l, p->st.disengages);
+				else
+					mf_f64(b, fam[k].name, &l, p->change_unix_ns / 1e9);
+			}
+		}
+	}
+}
+
 static void render_counters(struct mbuf *b, const struct metrics_input *in)
 {
 	struct mlabels l;
@@ -377,5 +416,6 @@ void metrics_render(struct mbuf *b, const struct metrics_input *in)
 	render_meta(b, in);
 	render_state(b, in);
 	render_counters(b, in);
+	render_engage(b, in);
 	render_tracer(b, in);
 }

@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <linux/types.h>
 
+#include "engage_show.h"
 #include "metrics_fmt.h"
 #include "stats_read.h"
 #include "synguard.h"
@@ -26,6 +27,10 @@ struct metrics_iface {
 	struct sg_config cfg;
 	bool have_counters;
 	struct sg_counters c;
+	/* engagement mode: the auto ports' state (engage_show.h); NULL/0
+	 * when no port is auto */
+	const struct sg_engage_port_view *engage;
+	int nengage;
 };
 
 struct metrics_input {

@@ -104,6 +104,19 @@ tp=$(sg_def_kdelta "$k0" "$k1" TcpExtTCPFastOpenPassive)
 [ "$(S status "$IF_S" -j | jq '.interfaces[0].engage.engaged_ports')" = 0 ] &&
 	sg_pass ${T}_idle_disengaged || sg_fail ${T}_idle_disengaged "$(S status "$IF_S" | grep -A3 engage)"
 
+# ---- trace and metrics watch the transitions ----
+MPORT=19761
+nsenter --net=/run/netns/"$NS_S" "$SG_BIN" trace -j --port $PORT >"$OUT/trace" 2>"$OUT/trace.err" &
+TRPID=$!
+sg_on_exit "kill $TRPID"
+nsenter --net=/run/netns/"$NS_S" "$SG_BIN" metrics -j -l 127.0.0.1:$MPORT >"$OUT/metrics.out" 2>&1 &
+MPID=$!
+sg_on_exit "kill $MPID"
+for i in $(seq 100); do grep -q '"ready"' "$OUT/metrics.out" && break; sleep 0.1; done
+scrape() { sg_in "$NS_S" curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics"; }
+# gauge VALUE FILE: synguard_engaged of the clients' port is VALUE
+gauge() { grep -q "^synguard_engaged{ifname=\"$IF_S\",port=\"$PORT\"} $1\$" "$2"; }
+
 # ---- flood: engage within 1 s, clients throughout, disengage after the hold ----
 for fam in 4 6; do
 	if [ "$fam" = 4 ]; then dst=$ADDR_S4 src=10.77.128.0/17; else dst=$ADDR_S6 src=fd77:8000::/65; fi
@@ -115,9 +128,12 @@ for fam in 4 6; do
 	CPID=$!
 	sleep 1
 	t0=$(now)
-	sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport $PORT \
-		--src "$src" --dst-mac "$SMAC" -d 2 >"$OUT/flood$fam" 2>&1
-	rcf=$?
+	nsenter --net=/run/netns/"$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport $PORT \
+		--src "$src" --dst-mac "$SMAC" -d 2 >"$OUT/flood$fam" 2>&1 &
+	FPID=$!
+	sleep 1
+	scrape >"$OUT/m_during$fam"
+	wait $FPID; rcf=$?
 	t1=$(now)
 	wait $CPID; rcc=$?
 	a=$(sg_def_stats)
@@ -169,10 +185,26 @@ for fam in 4 6; do
 			sg_pass ${T}_disengaged_after_hold_v$fam ||
 			sg_fail ${T}_disengaged_after_hold_v$fam "disengaged $(awk -v d="$td" -v e="$t1" 'BEGIN { print d - e }') s after the flood ended (hold $HOLD s, window 1 s)"
 	fi
+	scrape >"$OUT/m_after$fam"
+	gauge 1 "$OUT/m_during$fam" && gauge 0 "$OUT/m_after$fam" && sg_pass ${T}_metrics_gauge_v$fam ||
+		sg_fail ${T}_metrics_gauge_v$fam "during: $(grep '^synguard_engaged' "$OUT/m_during$fam"), after: $(grep '^synguard_engaged' "$OUT/m_after$fam")"
 	[ "$(jq '.interfaces[0].engage.ports[] | select(.port == '$PORT') | .engaged' "$OUT/status$fam")" = false ] &&
 		sg_pass ${T}_status_disengaged_v$fam ||
 		sg_fail ${T}_status_disengaged_v$fam "$(jq -c '.interfaces[0].engage.ports' "$OUT/status$fam")"
 done
+
+# the transitions in trace (both families) and the metrics' counters
+sleep 0.3
+kill -INT $TRPID; wait $TRPID
+ne=$(jq -s '[.[] | select(.kind == "engage" and .port == '$PORT' and .ifname == "'$IF_S'")] | length' "$OUT/trace")
+nd=$(jq -s '[.[] | select(.kind == "disengage" and .port == '$PORT')] | length' "$OUT/trace")
+[ "$ne" = 2 ] && [ "$nd" = 2 ] && sg_pass ${T}_trace_events ||
+	sg_fail ${T}_trace_events "$ne engage and $nd disengage lines (want 2 and 2): $(grep -v '"side"' "$OUT/trace" | head -c 600)"
+grep -q "^synguard_engage_transitions_total{ifname=\"$IF_S\",port=\"$PORT\"} 2\$" "$OUT/m_after6" &&
+	grep -q "^synguard_disengage_transitions_total{ifname=\"$IF_S\",port=\"$PORT\"} 2\$" "$OUT/m_after6" &&
+	grep -q "^synguard_engaged{ifname=\"$IF_S\",port=\"$TPORT\"} 0\$" "$OUT/m_after6" &&
+	sg_pass ${T}_metrics_transitions ||
+	sg_fail ${T}_metrics_transitions "$(grep -E '^synguard_(dis)?engage' "$OUT/m_after6")"
 
 # ---- after: the kernel's handshake again ----
 b=$(sg_def_stats)
