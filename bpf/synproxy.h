@@ -141,8 +141,13 @@ __noinline int sg_spx_synack(const struct sg_syn_in *in, struct sg_synack *s)
  * dropped (no RST: as in kcookie.h, a drop lets a real client retransmit).
  * An allowed source's SYN went to the kernel: its ACK passes untouched
  * unless it carries one of our cookies (a handshake begun before it was
- * allowed). Without metadata (a driver that refuses it, --no-xdp-meta) tc
- * checks such ACKs itself (sg_tc_spx_slow). */
+ * allowed). The design needs XDP metadata (protect refuses --no-xdp-meta
+ * with it): a driver that refuses bpf_xdp_adjust_meta() at run time leaves
+ * valid cookie ACKs unmarked (counted tc_no_meta; the listener answers them
+ * with an RST). A tc check of its own, as sg_tc_slow() does for the handoff,
+ * is not verifiable on 6.1: its verifier loses the parser's offsets on the
+ * skb (R3 offset is outside of the packet), and that is the kernel this
+ * design is for. */
 static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config *cfg,
 				      const struct sg_pkt *p, int allowed)
 {
@@ -170,42 +175,6 @@ static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config
 	return XDP_PASS;
 }
 
-/* tc without metadata: the same decision as XDP's for pure ACKs to a
- * protected port that find only a listener. Global: verified once. */
-__noinline int sg_tc_spx_slow(struct __sk_buff *skb)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct sg_config *cfg = sg_get_config();
-	struct bpf_sock *skc;
-	struct tcphdr *th;
-	struct sg_pkt p;
-
-	if (!skb || !cfg)
-		return TC_ACT_OK;
-	if (sg_parse(data, data_end, &p) != SG_PARSE_TCP)
-		return TC_ACT_OK;
-	th = data + p.l4_off;
-	if (p.l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
-		return TC_ACT_OK;
-	if ((p.flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
-	    !sg_port_is_set(cfg->ports, bpf_ntohs(th->dest)))
-		return TC_ACT_OK;
-	skc = sg_lookup(skb, &p, th->source, th->dest);
-	if (!skc)
-		return TC_ACT_OK;
-	if (skc->state != TCP_LISTEN_STATE) {
-		bpf_sk_release(skc);
-		return TC_ACT_OK;
-	}
-	bpf_sk_release(skc);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (sg_kernel_cookie_ok(data, data_end, &p))
-		skb->mark = SG_SPX_MARK;
-	return TC_ACT_OK;
-}
-
 /* tc ingress of the synproxy design: the tag of XDP becomes the mark that
  * synguard's nft rule matches. Everything else passes untouched. */
 static __always_inline int sg_tc_spx_run(struct __sk_buff *skb)
@@ -215,13 +184,9 @@ static __always_inline int sg_tc_spx_run(struct __sk_buff *skb)
 
 	if (!cfg || !(cfg->flags & SG_CFG_SYNPROXY))
 		return TC_ACT_OK;
-	if ((void *)(mp + 1) <= (void *)(long)skb->data) {
-		if (*mp == (cfg->meta_magic ^ SG_SPX_META_TAG))
-			skb->mark = SG_SPX_MARK;
-		return TC_ACT_OK;
-	}
-	if (sg_meta_off(cfg))
-		return sg_tc_spx_slow(skb);
+	if ((void *)(mp + 1) <= (void *)(long)skb->data &&
+	    *mp == (cfg->meta_magic ^ SG_SPX_META_TAG))
+		skb->mark = SG_SPX_MARK;
 	return TC_ACT_OK;
 }
 

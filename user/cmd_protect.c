@@ -681,6 +681,9 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 		return sg_fail(SG_EXIT_ERROR, "cannot read the configuration of %s: %s",
 			       o->ifname, strerror(-err));
 	r.design = sg_design_of_flags(cfg.flags);
+	if (r.design == SG_DESIGN_SYNPROXY && o->no_xdp_meta)
+		return sg_fail(SG_EXIT_USAGE, "%s runs the synproxy defense, which needs XDP "
+			       "metadata: --no-xdp-meta is not possible there", o->ifname);
 	if (o->design_given && o->design != r.design)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s is protected with the %s defense; switching to %s needs a "
@@ -1367,6 +1370,13 @@ static int protect_run(int argc, char **argv, struct protect_opts *op)
 	/* --defense auto (the default): the best this kernel supports */
 	if (!op->design_given)
 		op->design = sg_design_best();
+	/* the synproxy design carries its verdict to tc in XDP metadata */
+	if (op->design == SG_DESIGN_SYNPROXY && op->no_xdp_meta) {
+		if (op->design_given)
+			return sg_fail(SG_EXIT_USAGE, "the synproxy defense needs XDP metadata: "
+				       "--no-xdp-meta works with handoff or kernel-cookies only");
+		op->design = SG_DESIGN_KERNEL_COOKIES;
+	}
 	err = sg_design_check(op->design);
 	if (err)
 		return err;

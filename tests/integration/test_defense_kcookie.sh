@@ -17,6 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 . "$SG_TOP/tests/lib/defense.sh"
+. "$SG_TOP/tests/lib/cli.sh"
 
 T=defense_kcookie
 N=${SG_FLOOD_COUNT:-20000}

@@ -20,8 +20,9 @@
 #   - forged ACKs: every one dropped (ack_cookie_invalid), none accepted;
 #   - a spoofed SYN flood: every real client connects, XDP answers the flood
 #     (synack_sent grows by the flood), the kernel sends no cookie itself;
-#   - protect again (update in place) keeps the table; unprotect removes the
-#     nft table and the tc filter.
+#   - protect again (update in place) keeps the table; --no-xdp-meta is
+#     refused (exit 2: the tag travels in XDP metadata); unprotect removes
+#     the nft table and the tc filter.
 set -uo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 . "$SG_TOP/tests/lib/defense.sh"
@@ -73,6 +74,16 @@ if [ "$d" = "synproxy true $TABLE" ] && [ "$st" = "synproxy true true" ] && [ -n
 	sg_pass ${T}_protect
 else
 	sg_fail ${T}_protect "protect said '$d', status '$st', rule '$rule', tc: $(sg_tc_filters "$NS_S" "$IF_S" | head -n 1)"
+fi
+
+# the design carries its verdict in XDP metadata: --no-xdp-meta is refused
+# (exit 2) on a synproxy interface, which stays as it was
+sg_in "$NS_S" "$SG_BIN" protect "$IF_S" --ports $PORT --no-xdp-meta >"$OUT/nometa.log" 2>&1; rc=$?
+st=$(sg_in "$NS_S" "$SG_BIN" status "$IF_S" -j | jq -r '.interfaces[0] | "\(.defense) \(.healthy)"')
+if [ $rc -eq 2 ] && [ "$st" = "synproxy true" ] && grep -q "metadata" "$OUT/nometa.log"; then
+	sg_pass ${T}_no_xdp_meta_refused
+else
+	sg_fail ${T}_no_xdp_meta_refused "rc=$rc status '$st': $(tail -n 1 "$OUT/nometa.log")"
 fi
 
 # 3) handshakes through it: XDP answers, synproxy completes, same options
