@@ -91,22 +91,22 @@ static __always_inline void sg_engage_log_event(__u16 port, __u8 engaged, __u8 r
 }
 
 /*
- * One SYN to auto port `port` whose listener's queue holds qlen of backlog:
- * count it, update the port's state, and say whether cookies are engaged
- * (1) or the kernel answers (0). Global: verified once, with scalars only
- * (the socket stays with the caller).
+ * One SYN to auto port `port`, whose listener sk the caller holds: count
+ * it, update the port's state, and say whether cookies are engaged (1) or
+ * the kernel answers (0). Inline: as a global function (scalars only, the
+ * queue read in the caller) an engaged SYN cost 22 ns more than `always`,
+ * inline and with the queue read skipped under rate pressure 11 ns.
  */
-__noinline int sg_engage_step(__u32 port, __u32 qlen, __u32 backlog)
+static __always_inline int sg_engage_step(const struct sg_engage_cfg *ec, __u32 port,
+					  struct bpf_sock *sk)
 {
 	struct sg_engage_port *st;
-	struct sg_engage_cfg *ec;
 	__u64 now, win;
-	__u32 zero = 0, n, fill = 0, reason = 0, was;
+	__u32 n, fill, reason = 0, was, qlen, backlog;
 
-	ec = bpf_map_lookup_elem(&sg_engage_cfg, &zero);
 	port &= SG_NPORTS - 1;
 	st = bpf_map_lookup_elem(&sg_engage, &port);
-	if (!ec || !st)
+	if (!st)
 		return 1;	/* cannot tell: cookies, as `always` */
 	now = bpf_ktime_get_coarse_ns();
 	win = st->win_ns;
@@ -117,20 +117,30 @@ __noinline int sg_engage_step(__u32 port, __u32 qlen, __u32 backlog)
 		st->prev_syns = now - win < 2 * SG_ENGAGE_WINDOW_NS ? st->win_syns : 0;
 		st->win_syns = 0;
 	}
-	n = __sync_fetch_and_add(&st->win_syns, 1) + 1;
+	/* A window past the rate is not counted further: under a flood from
+	 * many CPUs every SYN would write this cache line; this way they only
+	 * read it until the window ends (its count shows the rate reached). */
+	n = st->win_syns;
+	if (!ec->rate || n <= ec->rate)
+		n = __sync_fetch_and_add(&st->win_syns, 1) + 1;
 	if (ec->rate && n > ec->rate)
 		reason |= SG_ENGAGE_BY_RATE;
-	if (ec->queue_pct) {
+	/* the queue only when the rate does not already say "pressure" (a
+	 * rate-triggered flood then skips the listener read) */
+	if (ec->queue_pct && !reason) {
+		sg_engage_queue(sk, &qlen, &backlog);
 		/* listen(fd, 0) keeps one request: the queue is full above it */
 		if (!backlog)
 			backlog = 1;
 		fill = qlen >= backlog ? 100 : qlen * 100 / backlog;
 		if (fill >= ec->queue_pct)
 			reason |= SG_ENGAGE_BY_QUEUE;
+		if (st->queue_pct != fill)
+			st->queue_pct = fill;
 	}
-	if (st->queue_pct != fill)
-		st->queue_pct = fill;
-	if (reason)
+	fill = st->queue_pct;
+	/* the coarse clock moves once a tick: one write per tick, not per SYN */
+	if (reason && st->hot_ns != now)
 		st->hot_ns = now;
 	was = st->engaged;
 	if (!was) {

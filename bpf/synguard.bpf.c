@@ -138,11 +138,7 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	 * state update are all such a SYN costs */
 	ec = sg_engage_auto(cfg, bpf_ntohs(sc->in.dport));
 	if (ec) {
-		__u32 qlen = 0, backlog = 0;
-
-		if (ec->queue_pct)
-			sg_engage_queue(sk, &qlen, &backlog);
-		if (!sg_engage_step(bpf_ntohs(sc->in.dport), qlen, backlog)) {
+		if (!sg_engage_step(ec, bpf_ntohs(sc->in.dport), sk)) {
 			bpf_sk_release(sk);
 			if (!sg_src_allow(lim, p, sg_policy_now(lim)))
 				return sg_policy_drop(cfg, SG_CNT_DROP_SYN_LIMITED,

@@ -54,7 +54,9 @@ struct sg_engage_port {
 	__u64 win_ns;		/* start of the current rate window */
 	__u64 hot_ns;		/* last SYN that saw pressure (rate or queue) */
 	__u64 change_ns;	/* last engage or disengage; 0: never */
-	__u32 win_syns;		/* SYNs to this port in the current window */
+	__u32 win_syns;		/* SYNs to this port in the current window, counted up
+				 * to rate + 1 (then only read: no cache-line
+				 * writes per SYN under a flood) */
 	__u32 prev_syns;	/* ... in the window before (0 if it was not the
 				 * one just before) */
 	__u32 engaged;		/* 0: disengaged; else SG_ENGAGE_BY_* that engaged it */

@@ -237,12 +237,15 @@ void sg_engage_view_text(const struct sg_engage_view *v)
 		if (v->nports > 16 && !p->st.engages)
 			continue;
 		iso(sg_engage_unix_ns(v, p->st.change_ns), t, sizeof(t));
-		printf("  port %-5u %s%s, %u SYNs in the last second, queue %u%%; %u engage%s, "
+		/* XDP stops counting a window once it passed the rate */
+		printf("  port %-5u %s%s, %s%u SYNs in the last second, queue %u%%; %u engage%s, "
 		       "%u disengage%s, last change %s\n", p->port,
 		       p->engaged ? "ENGAGED by " : p->hold_expired ?
 		       "engaged (hold over: the next SYN disengages), by " : "disengaged",
 		       p->st.engaged ? sg_engage_reason_name(p->st.engaged) : "",
-		       p->st.prev_syns, p->st.queue_pct, p->st.engages, p->st.engages == 1 ? "" : "s",
+		       v->cfg.rate && p->st.prev_syns > v->cfg.rate ? "more than " : "",
+		       v->cfg.rate && p->st.prev_syns > v->cfg.rate ? v->cfg.rate : p->st.prev_syns,
+		       p->st.queue_pct, p->st.engages, p->st.engages == 1 ? "" : "s",
 		       p->st.disengages, p->st.disengages == 1 ? "" : "s", t);
 	}
 }

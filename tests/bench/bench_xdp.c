@@ -36,13 +36,14 @@
 #include <bpf/libbpf.h>
 
 #include "bench_restore.skel.h"
+#include "engage_defs.h"
 #include "synguard.skel.h"
 #include "synack.h"
 #include "xdp_env.h"
 
 #define PORT		8080
 #define MAX_RUNS	101
-#define MAX_CASES	16
+#define MAX_CASES	20
 #define SERVER		"10.9.0.1"
 #define GUEST		"10.9.0.2"	/* not ours: bridged traffic */
 #define SERVER6		"fd00:9::1"
@@ -72,6 +73,11 @@ struct bcase {
 /* the case run with a per-source SYN limit and the SYN-ACK cap configured
  * (issue 11), right after the same SYN without; -1: none (an old object) */
 static int policy_case = -1;
+
+/* the SYN with --engage auto (issue 11): disengaged (the kernel answers:
+ * lookup, queue read, state update) and engaged (a SYN-ACK as above plus
+ * the state update); -1: none (an old object) */
+static int engage_off_case = -1, engage_on_case = -1;
 
 static int repeat = 1000000, nruns = 7;
 static bool ipv6;	/* -6: IPv6 frames */
@@ -185,6 +191,41 @@ static int set_policy(struct xdp_env *e, bool on)
 	l.rate[SG_RL_SYNACK] = 100000000;
 	l.rl_interval_ns[SG_RL_SYNACK] = 10;
 	return bpf_map_update_elem(fd, &zero, &l, BPF_ANY) ? -1 : 0;
+}
+
+/* The engagement of a case: 0 always (the flag off), 1 auto and
+ * disengaged (no rate trigger, an empty queue below the 50% trigger), 2
+ * auto and engaged (rate 1/s, hold an hour: the SYNs of set-up engage it). */
+static int set_engage(struct xdp_env *e, int how, const struct bcase *c)
+{
+	int fd = xenv_map_fd(e, "sg_engage_cfg"), sfd = xenv_map_fd(e, "sg_engage");
+	struct sg_engage_port st = { 0 };
+	struct sg_engage_cfg ec = { 0 };
+	__u32 zero = 0, port = PORT;
+	struct xres r;
+
+	if (fd < 0 || sfd < 0) {
+		e->cfg.flags &= ~SG_CFG_ENGAGE_AUTO;
+		return how ? -1 : xenv_write_config(e);
+	}
+	if (!how) {
+		e->cfg.flags &= ~SG_CFG_ENGAGE_AUTO;
+		return xenv_write_config(e);
+	}
+	ec.auto_ports[PORT >> 6] = 1ULL << (PORT & 63);
+	ec.nauto = 1;
+	ec.rate = how == 2 ? 1 : 0;
+	ec.queue_pct = 50;
+	ec.hold_s = 3600;
+	ec.hold_ns = 3600ULL * 1000000000ULL;
+	e->cfg.flags |= SG_CFG_ENGAGE_AUTO;
+	if (bpf_map_update_elem(fd, &zero, &ec, BPF_ANY) ||
+	    bpf_map_update_elem(sfd, &port, &st, BPF_ANY) || xenv_write_config(e))
+		return -1;
+	/* two SYNs in the window: past rate 1, engaged */
+	if (how == 2 && (xenv_run(e, c->frame, c->len, &r) || xenv_run(e, c->frame, c->len, &r)))
+		return -1;
+	return 0;
 }
 
 /* Put the program's clock back to 1 s into the cookie period of the start,
@@ -323,6 +364,23 @@ int main(int argc, char **argv)
 		policy_case = nc++;
 	}
 
+	/* the same SYN with --engage auto: disengaged (passed to the kernel),
+	 * then engaged (answered) */
+	if (xenv_map_fd(&e, "sg_engage_cfg") >= 0 && nc + 2 < MAX_CASES) {
+		cases[nc] = cases[0];
+		cases[nc].name = "SYN, auto disengaged";
+		cases[nc].rewrites = false;
+		cases[nc].verdict = XDP_PASS;
+		cases[nc].counter = SG_CNT_PASS_SYN_DISENGAGED;
+		/* a lookup plus a queue check: the established ACK's target
+		 * (one lookup) and 20 ns for the queue read and the count */
+		cases[nc].target = 100 + 20;
+		engage_off_case = nc++;
+		cases[nc] = cases[0];
+		cases[nc].name = "SYN, auto engaged";
+		engage_on_case = nc++;
+	}
+
 	/* the matching third packet */
 	frame_spec(&s, 50000, PKT_ACK);
 	s.seq = 0x01020305;
@@ -406,6 +464,8 @@ int main(int argc, char **argv)
 	/* warm up, then interleave the runs so that drift hits all alike */
 	for (i = 0; i < nc; i++)
 		if (set_rst(&e, cases[i].rst_rate) || set_policy(&e, i == policy_case) ||
+		    set_engage(&e, i == engage_off_case ? 1 : i == engage_on_case ? 2 : 0,
+			       &cases[i]) ||
 		    /* a capped case spends its one token first */
 		    (cases[i].slack && xenv_run(&e, cases[i].frame, cases[i].len, &r)) ||
 		    xenv_run(&e, cases[i].frame, cases[i].len, &r) ||
@@ -427,7 +487,9 @@ int main(int argc, char **argv)
 			struct bcase *c = &cases[i];
 
 			hold_clock(&e);
-			if (set_rst(&e, c->rst_rate) || set_policy(&e, i == policy_case))
+			if (set_rst(&e, c->rst_rate) || set_policy(&e, i == policy_case) ||
+			    set_engage(&e, i == engage_off_case ? 1 : i == engage_on_case ? 2 : 0,
+				       c))
 				goto out;
 			memcpy(b->bss->bench_frame, c->frame, c->len);
 			b->bss->bench_frame_len = (__u32)c->len;
@@ -471,6 +533,17 @@ int main(int argc, char **argv)
 		printf("\npolicy limits: a SYN with a per-source limit and the SYN-ACK cap %.1f ns, "
 		       "without %.1f ns: %+.1f ns, ratio %.3f\n", with, without, with - without,
 		       with / without);
+	}
+	if (engage_off_case > 0) {
+		const struct bcase *off = &cases[engage_off_case], *on = &cases[engage_on_case];
+		const struct bcase *syn = &cases[0];
+		double syn_ns = median(syn->wrapped, nruns) - median(syn->base, nruns) + floor_ns;
+		double on_ns = median(on->wrapped, nruns) - median(on->base, nruns) + floor_ns;
+		double off_ns = median(off->direct, nruns);
+
+		printf("\nengagement: a SYN with --engage auto, disengaged (to the kernel) %.1f ns, "
+		       "engaged %.1f ns; the cookie SYN (always) %.1f ns: disengaged/always %.3f, "
+		       "engaged %+.1f ns\n", off_ns, on_ns, syn_ns, off_ns / syn_ns, on_ns - syn_ns);
 	}
 	printf("\nns/pkt: the figure for the path (direct run when the program leaves the frame "
 	       "alone, else wrapped);\nwrapped = wrapper+sg_xdp - wrapper+trivial + floor; "
