@@ -219,11 +219,86 @@ S status "$IF_S" | grep -q "port $PORT .*disengaged.*engages" && sg_pass ${T}_st
 S stats "$IF_S" | grep -Eq "^engages +[1-9]" && sg_pass ${T}_stats_text ||
 	sg_fail ${T}_stats_text "$(S stats "$IF_S" | grep engage)"
 
+# ---- the kernel's own cookies while disengaged, then across engagement ----
+# A listener with a small backlog (16) and a slow spoofed flood (100 SYNs/s,
+# below the rate; the queue trigger off): the spoofed request sockets fill
+# its queue, and the kernel answers everyone else with its own SYN cookies.
+# The clients' ACKs then find no request socket and fail synguard's cookie
+# check: they must pass to the kernel (pass_ack_kernel_cookie), not drop.
+KPORT=8092
+ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_synack_retries=1	# spoofed requests expire in ~3 s
+# a route for the spoofed sources, so that the kernel keeps a request socket
+# for each (without one it drops the SYN); their SYN-ACKs die at the client
+# namespace, which does not forward
+ip -n "$NS_S" route add 10.77.128.0/17 via $ADDR_C4
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $KPORT -n 4K -t 120 -q --backlog 16 >"$OUT/ksrv" 2>&1 &
+KPID=$!
+sg_on_exit "kill $KPID"
+sg_wait_port "$NS_S" $KPORT || { sg_fail $T "server on $KPORT did not listen"; exit 1; }
+sg_def_protect $PORT,$TPORT,$KPORT --engage auto --engage-rate $RATE --engage-queue 0 --engage-hold $HOLD ||
+	sg_fail ${T}_kcookie_protect "$(tail -n 3 "$SG_DEF_LOG")"
+b=$(sg_def_stats); k0=$(sg_def_kstats "$NS_S")
+sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 5 -t 10 -q \
+	$ADDR_S4 $KPORT >"$OUT/kcli" 2>&1 &
+CPID=$!
+sleep 0.5
+sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst $ADDR_S4 --dport $KPORT \
+	--src 10.77.128.0/17 --dst-mac "$SMAC" --rate 100 -d 4 >"$OUT/kflood" 2>&1
+wait $CPID; rcc=$?
+a=$(sg_def_stats); k1=$(sg_def_kstats "$NS_S")
+kc=$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesSent)
+pk=$(sg_def_delta "$b" "$a" pass_ack_kernel_cookie)
+echo "kcookie: clients $(tail -n 1 "$OUT/kcli"); TcpExtSyncookiesSent +$kc," \
+	"TcpExtSyncookiesRecv +$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesRecv)," \
+	"pass_ack_kernel_cookie +$pk, ack_cookie_invalid +$(sg_def_delta "$b" "$a" ack_cookie_invalid)," \
+	"pass_syn_disengaged +$(sg_def_delta "$b" "$a" pass_syn_disengaged), engages +$(sg_def_delta "$b" "$a" engages)"
+failed=$(jq -r 'select(.summary) | .failed' "$OUT/kcli"); ok=$(jq -r 'select(.summary) | .ok' "$OUT/kcli")
+[ "$rcc" = 0 ] && [ "${failed:-x}" = 0 ] && [ "${ok:-0}" -ge 20 ] && sg_pass ${T}_kcookie_clients ||
+	sg_fail ${T}_kcookie_clients "rc=$rcc: $(tail -n 1 "$OUT/kcli")"
+[ "$kc" -ge 1 ] && [[ $pk =~ ^[0-9]+$ ]] && [ "$pk" -ge 1 ] && sg_pass ${T}_kcookie_acks_passed ||
+	sg_fail ${T}_kcookie_acks_passed "TcpExtSyncookiesSent +$kc, pass_ack_kernel_cookie +$pk (want both >= 1)"
+[ "$(sg_def_delta "$b" "$a" engages)" = 0 ] && sg_pass ${T}_kcookie_stayed_disengaged ||
+	sg_fail ${T}_kcookie_stayed_disengaged "engages +$(sg_def_delta "$b" "$a" engages) below the rate"
+
+# ---- the queue trigger: the same slow flood engages by queue fill ----
+sg_def_protect $PORT,$TPORT,$KPORT --engage auto:$KPORT --engage-rate $RATE --engage-queue 50 \
+	--engage-hold $HOLD || sg_fail ${T}_queue_protect "$(tail -n 3 "$SG_DEF_LOG")"
+b=$(sg_def_stats); t0=$(now)
+sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 9 -t 10 -q \
+	$ADDR_S4 $KPORT >"$OUT/qcli" 2>&1 &
+CPID=$!
+sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst $ADDR_S4 --dport $KPORT \
+	--src 10.77.128.0/17 --dst-mac "$SMAC" --rate 100 -d 3 >"$OUT/qflood" 2>&1
+t1=$(now)
+wait $CPID; rcc=$?
+a=$(sg_def_stats)
+S status "$IF_S" -j >"$OUT/qstatus"
+ev=$(jq -c --argjson t0 "$t0" --argjson p $KPORT '[.interfaces[0].engage.events[] |
+	select(.port == $p and .time_unix_ns / 1e9 >= $t0 - 0.05)]' "$OUT/qstatus")
+echo "queue: clients $(tail -n 1 "$OUT/qcli"); events $ev; pass_ack_kernel_cookie" \
+	"+$(sg_def_delta "$b" "$a" pass_ack_kernel_cookie) handoff_ok +$(sg_def_delta "$b" "$a" handoff_ok)"
+[ "$(echo "$ev" | jq -r '[.[] | select(.event == "engage")][0].reason')" = queue ] &&
+	sg_pass ${T}_queue_engages || sg_fail ${T}_queue_engages "$ev"
+[ "$(jq '.interfaces[0].engage.auto_ports' -c "$OUT/qstatus")" = "[$KPORT]" ] &&
+	sg_pass ${T}_queue_auto_ports || sg_fail ${T}_queue_auto_ports "$(jq -c '.interfaces[0].engage.auto_ports' "$OUT/qstatus")"
+# the spoofed requests expire ~3 s after the flood, then the hold: disengaged
+[ "$(echo "$ev" | jq -r '[.[] | select(.event == "disengage")] | length')" -ge 1 ] &&
+	sg_pass ${T}_queue_disengages || sg_fail ${T}_queue_disengages "$ev"
+failed=$(jq -r 'select(.summary) | .failed' "$OUT/qcli")
+[ "$rcc" = 0 ] && [ "${failed:-x}" = 0 ] && sg_pass ${T}_queue_clients ||
+	sg_fail ${T}_queue_clients "rc=$rcc: $(tail -n 1 "$OUT/qcli")"
+# the other ports are always now: a SYN to PORT gets a cookie
+b=$(sg_def_stats)
+sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 2 -t 10 -q $ADDR_S4 $PORT >/dev/null 2>&1
+a=$(sg_def_stats)
+[ "$(sg_def_delta "$b" "$a" synack_sent)" -ge 2 ] && sg_pass ${T}_always_port_cookies ||
+	sg_fail ${T}_always_port_cookies "synack_sent +$(sg_def_delta "$b" "$a" synack_sent) for 2 clients to an always port"
+
 # ---- bad input: exit 2, a message, nothing changed ----
 cfg0=$(S status "$IF_S" -j | jq -c '.interfaces[0].engage | {mode, auto_ports, rate, queue_pct, hold_s}')
 bad() {
 	local name=$1 want=$2; shift 2
-	sg_expect_rc ${T}_bad_$name 2 S protect "$IF_S" --ports $PORT,$TPORT "$@"
+	sg_expect_rc ${T}_bad_$name 2 S protect "$IF_S" --ports $PORT,$TPORT,$KPORT "$@"
 	echo "$SG_OUT" | grep -q -- "$want" && sg_pass ${T}_bad_${name}_message ||
 		sg_fail ${T}_bad_${name}_message "'$SG_OUT' lacks '$want'"
 }
