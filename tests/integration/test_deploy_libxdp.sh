@@ -209,7 +209,9 @@ sg_s xdp-loader status $IF_S
 if loader_has xdpfilt && loader_has sg_xdp; then sg_pass ${T}_xdp_loader_shows_both; else
 	sg_fail ${T}_xdp_loader_shows_both "$(sg_s xdp-loader status $IF_S 2>&1 | tr -s ' \n' ' ')"; fi
 st=$(sg_s "$SG_BIN" status $IF_S -j)
-if echo "$st" | jq -e '.interfaces[0] | .attach == "libxdp" and (.other_programs | map(.name) | any(startswith("xdpfilt")))' >/dev/null; then
+build=$(jq -r '.xdp_build' "$OUT/protect.json")
+if echo "$st" | jq -e --arg b "$build" '.interfaces[0] | .attach == "libxdp" and .xdp_build == $b and
+	(.other_programs | map(.name) | any(startswith("xdpfilt")))' >/dev/null; then
 	sg_pass ${T}_status_lists_others
 else
 	sg_fail ${T}_status_lists_others "$st"

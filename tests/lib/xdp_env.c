@@ -253,10 +253,11 @@ static int open_foreign(struct xdp_env *e, const char *path)
 	e->obj = bpf_object__open_file(path, NULL);
 	if (!e->obj)
 		return -errno ? -errno : -EINVAL;
-	/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can */
-	prog = bpf_object__find_program_by_name(e->obj, "sg_tc");
-	if (prog && !sg_feature_ok("kfunc_sk_assign_tcp_reqsk"))
-		bpf_program__set_autoload(prog, false);
+	/* only sg_xdp runs here: the tc programs stay unloaded (before 6.9
+	 * sg_tc cannot load, without the handoff kfunc) */
+	bpf_object__for_each_program(prog, e->obj)
+		if (strcmp(bpf_program__name(prog), "sg_xdp"))
+			bpf_program__set_autoload(prog, false);
 	err = bpf_object__load(e->obj);
 	if (err)
 		return err;
@@ -297,9 +298,12 @@ int xenv_open(struct xdp_env *e)
 	} else {
 		e->skel = synguard__open();
 		err = e->skel ? 0 : -errno;
-		/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can */
+		/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can.
+		 * sg_tc_spx (synproxy) is not needed by these tests. */
 		if (!err && !sg_feature_ok("kfunc_sk_assign_tcp_reqsk"))
 			err = bpf_program__set_autoload(e->skel->progs.sg_tc, false);
+		if (!err)
+			err = bpf_program__set_autoload(e->skel->progs.sg_tc_spx, false);
 		if (!err)
 			err = synguard__load(e->skel);
 		if (err) {
