@@ -318,4 +318,28 @@ bad needs_auto_hold "--engage-hold needs --engage auto" --engage always --engage
 bad no_trigger "would never engage" --engage auto --engage-rate 0 --engage-queue 0
 cfg1=$(S status "$IF_S" -j | jq -c '.interfaces[0].engage | {mode, auto_ports, rate, queue_pct, hold_s}')
 [ "$cfg0" = "$cfg1" ] && sg_pass ${T}_bad_nothing_changed || sg_fail ${T}_bad_nothing_changed "$cfg0 -> $cfg1"
+
+# ---- apply: auto unless the file says otherwise; bad keys change nothing ----
+engage_of() { S status "$IF_S" -j | jq -c '.interfaces[0].engage | {mode, auto_ports, rate, queue_pct, hold_s}'; }
+printf '[%s]\nports = %s\nmode = native\n' "$IF_S" "$PORT,$TPORT" >"$OUT/a.conf"
+sg_expect_rc ${T}_apply_default 0 S apply -c "$OUT/a.conf"
+[ "$(engage_of)" = '{"mode":"auto","auto_ports":['$PORT,$TPORT'],"rate":1000,"queue_pct":50,"hold_s":10}' ] &&
+	sg_pass ${T}_apply_default_auto || sg_fail ${T}_apply_default_auto "$(engage_of)"
+printf '[%s]\nports = %s\nmode = native\nengage = always\n' "$IF_S" "$PORT,$TPORT" >"$OUT/b.conf"
+sg_expect_rc ${T}_apply_always 0 S apply -c "$OUT/b.conf"
+[ "$(engage_of | jq -r .mode)" = always ] && sg_pass ${T}_apply_always_mode || sg_fail ${T}_apply_always_mode "$(engage_of)"
+printf '[%s]\nports = %s\nengage-hold = 7\nengage-queue = 0\n' "$IF_S" "$PORT" >"$OUT/c.conf"
+S apply --check -c "$OUT/c.conf" | grep -q -- "--engage auto --engage-queue 0 --engage-hold 7" &&
+	sg_pass ${T}_apply_check_argv || sg_fail ${T}_apply_check_argv "$(S apply --check -c "$OUT/c.conf")"
+before=$(engage_of)
+printf '[%s]\nports = %s\nengage = later\n' "$IF_S" "$PORT" >"$OUT/d.conf"
+sg_expect_rc ${T}_apply_bad_engage 2 S apply -c "$OUT/d.conf"
+echo "$SG_OUT" | grep -q "d.conf:3: bad --engage 'later'" && sg_pass ${T}_apply_bad_engage_message ||
+	sg_fail ${T}_apply_bad_engage_message "$SG_OUT"
+printf '[%s]\nports = %s\nengage = always\nengage-rate = 5\n' "$IF_S" "$PORT" >"$OUT/e.conf"
+sg_expect_rc ${T}_apply_rate_needs_auto 2 S apply -c "$OUT/e.conf"
+echo "$SG_OUT" | grep -q "engage-rate needs --engage auto" && sg_pass ${T}_apply_rate_needs_auto_message ||
+	sg_fail ${T}_apply_rate_needs_auto_message "$SG_OUT"
+[ "$(engage_of)" = "$before" ] && sg_pass ${T}_apply_bad_nothing_changed ||
+	sg_fail ${T}_apply_bad_nothing_changed "$before -> $(engage_of)"
 exit 0
