@@ -231,34 +231,38 @@ ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_synack_retries=1	# spoofed request
 # for each (without one it drops the SYN); their SYN-ACKs die at the client
 # namespace, which does not forward
 ip -n "$NS_S" route add 10.77.128.0/17 via $ADDR_C4
+ip -n "$NS_S" -6 route add fd77:8000::/65 via $ADDR_C6
 nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $KPORT -n 4K -t 120 -q --backlog 16 >"$OUT/ksrv" 2>&1 &
 KPID=$!
 sg_on_exit "kill $KPID"
 sg_wait_port "$NS_S" $KPORT || { sg_fail $T "server on $KPORT did not listen"; exit 1; }
 sg_def_protect $PORT,$TPORT,$KPORT --engage auto --engage-rate $RATE --engage-queue 0 --engage-hold $HOLD ||
 	sg_fail ${T}_kcookie_protect "$(tail -n 3 "$SG_DEF_LOG")"
-b=$(sg_def_stats); k0=$(sg_def_kstats "$NS_S")
-sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 5 -t 10 -q \
-	$ADDR_S4 $KPORT >"$OUT/kcli" 2>&1 &
-CPID=$!
-sleep 0.5
-sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst $ADDR_S4 --dport $KPORT \
-	--src 10.77.128.0/17 --dst-mac "$SMAC" --rate 100 -d 4 >"$OUT/kflood" 2>&1
-wait $CPID; rcc=$?
-a=$(sg_def_stats); k1=$(sg_def_kstats "$NS_S")
-kc=$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesSent)
-pk=$(sg_def_delta "$b" "$a" pass_ack_kernel_cookie)
-echo "kcookie: clients $(tail -n 1 "$OUT/kcli"); TcpExtSyncookiesSent +$kc," \
-	"TcpExtSyncookiesRecv +$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesRecv)," \
-	"pass_ack_kernel_cookie +$pk, ack_cookie_invalid +$(sg_def_delta "$b" "$a" ack_cookie_invalid)," \
-	"pass_syn_disengaged +$(sg_def_delta "$b" "$a" pass_syn_disengaged), engages +$(sg_def_delta "$b" "$a" engages)"
-failed=$(jq -r 'select(.summary) | .failed' "$OUT/kcli"); ok=$(jq -r 'select(.summary) | .ok' "$OUT/kcli")
-[ "$rcc" = 0 ] && [ "${failed:-x}" = 0 ] && [ "${ok:-0}" -ge 20 ] && sg_pass ${T}_kcookie_clients ||
-	sg_fail ${T}_kcookie_clients "rc=$rcc: $(tail -n 1 "$OUT/kcli")"
-[ "$kc" -ge 1 ] && [[ $pk =~ ^[0-9]+$ ]] && [ "$pk" -ge 1 ] && sg_pass ${T}_kcookie_acks_passed ||
-	sg_fail ${T}_kcookie_acks_passed "TcpExtSyncookiesSent +$kc, pass_ack_kernel_cookie +$pk (want both >= 1)"
-[ "$(sg_def_delta "$b" "$a" engages)" = 0 ] && sg_pass ${T}_kcookie_stayed_disengaged ||
-	sg_fail ${T}_kcookie_stayed_disengaged "engages +$(sg_def_delta "$b" "$a" engages) below the rate"
+for fam in 4 6; do
+	if [ "$fam" = 4 ]; then dst=$ADDR_S4 src=10.77.128.0/17; else dst=$ADDR_S6 src=fd77:8000::/65; fi
+	b=$(sg_def_stats); k0=$(sg_def_kstats "$NS_S")
+	sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 5 -t 10 -q \
+		"$dst" $KPORT >"$OUT/kcli$fam" 2>&1 &
+	CPID=$!
+	sleep 0.5
+	sg_in "$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport $KPORT \
+		--src "$src" --dst-mac "$SMAC" --rate 100 -d 4 >"$OUT/kflood$fam" 2>&1
+	wait $CPID; rcc=$?
+	a=$(sg_def_stats); k1=$(sg_def_kstats "$NS_S")
+	kc=$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesSent)
+	pk=$(sg_def_delta "$b" "$a" pass_ack_kernel_cookie)
+	echo "kcookie v$fam: clients $(tail -n 1 "$OUT/kcli$fam"); TcpExtSyncookiesSent +$kc," \
+		"TcpExtSyncookiesRecv +$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesRecv)," \
+		"pass_ack_kernel_cookie +$pk, ack_cookie_invalid +$(sg_def_delta "$b" "$a" ack_cookie_invalid)," \
+		"pass_syn_disengaged +$(sg_def_delta "$b" "$a" pass_syn_disengaged), engages +$(sg_def_delta "$b" "$a" engages)"
+	failed=$(jq -r 'select(.summary) | .failed' "$OUT/kcli$fam"); ok=$(jq -r 'select(.summary) | .ok' "$OUT/kcli$fam")
+	[ "$rcc" = 0 ] && [ "${failed:-x}" = 0 ] && [ "${ok:-0}" -ge 20 ] && sg_pass ${T}_kcookie_clients_v$fam ||
+		sg_fail ${T}_kcookie_clients_v$fam "rc=$rcc: $(tail -n 1 "$OUT/kcli$fam")"
+	[ "$kc" -ge 1 ] && [[ $pk =~ ^[0-9]+$ ]] && [ "$pk" -ge 1 ] && sg_pass ${T}_kcookie_acks_passed_v$fam ||
+		sg_fail ${T}_kcookie_acks_passed_v$fam "TcpExtSyncookiesSent +$kc, pass_ack_kernel_cookie +$pk (want both >= 1)"
+	[ "$(sg_def_delta "$b" "$a" engages)" = 0 ] && sg_pass ${T}_kcookie_stayed_disengaged_v$fam ||
+		sg_fail ${T}_kcookie_stayed_disengaged_v$fam "engages +$(sg_def_delta "$b" "$a" engages) below the rate"
+done
 
 # ---- the queue trigger: the same slow flood engages by queue fill ----
 sg_def_protect $PORT,$TPORT,$KPORT --engage auto:$KPORT --engage-rate $RATE --engage-queue 50 \
