@@ -10,8 +10,21 @@
 
 #include "cookie_bpf.h"
 
+/* What the cookie check says about an ACK that reached a listener. */
+enum sg_ack_verdict {
+	SG_ACK_INVALID = 0,	/* not ours: the time it echoes is outside the bounds */
+	SG_ACK_VALID = 1,	/* a cookie we issued, m filled in */
+	/* the time it echoes is within the bounds under some key, the hash
+	 * is not ours: a forgery that guessed the time, a connection lost
+	 * within the cookie's life, or a real client's later segment whose
+	 * handshake ACK is not through yet (lost, or still on its way to the
+	 * kernel): its seq is no longer the ISN + 1 the cookie hashes */
+	SG_ACK_IN_TIME = 2,
+};
+
 /* One key: time bounds first (no hash for an expired TS cookie), then the
- * hash. 1 if the cookie was made with key k. */
+ * hash. SG_ACK_VALID if the cookie was made with key k, SG_ACK_IN_TIME if
+ * only its time is within the bounds. */
 static __always_inline int sg_ack_try_key(const struct sg_config *cfg,
 					  const struct sg_key_slot *k, __u32 slot,
 					  const struct sg_pkt *p, __u16 sport, __u16 dport,
@@ -23,7 +36,7 @@ static __always_inline int sg_ack_try_key(const struct sg_config *cfg,
 
 	if (!sg_hs_ack_begin(a, cookie, ts, tsecr, off, now, cfg->max_age_ticks,
 			     cfg->skew_ticks, cfg->nots_window, p->ipv6 ? 6 : 4))
-		return 0;
+		return SG_ACK_INVALID;
 	/* IPv4 inline here (the hottest validation path; only a few parse
 	 * states reach it, so the verifier copes), global function elsewhere */
 	if (p->ipv6)
@@ -31,12 +44,13 @@ static __always_inline int sg_ack_try_key(const struct sg_config *cfg,
 	else
 		hash = sg_cookie_hash4(k->key, p->saddr[0], p->daddr[0], sport, dport, isn,
 				       a->tail);
-	return sg_hs_ack_hash_ok(a, hash);
+	return sg_hs_ack_hash_ok(a, hash) ? SG_ACK_VALID : SG_ACK_IN_TIME;
 }
 
-/* 1 if the ACK carries a cookie we issued within the time bounds, under the
- * current key or (for a while after a rotation) the previous one, with m
- * filled in; 0 if not.
+/* SG_ACK_VALID if the ACK carries a cookie we issued within the time
+ * bounds, under the current key or (for a while after a rotation) the
+ * previous one, with m filled in; else SG_ACK_IN_TIME if its time was
+ * within the bounds under one of them, SG_ACK_INVALID if not.
  *
  * Verifier workaround: a static (not global) non-inlined function. Inlined,
  * its locals joined sg_xdp's stack frame, and the SYN path's call chain
@@ -54,10 +68,10 @@ static __noinline int sg_cookie_ack_check(void *data, void *data_end,
 	struct sg_hs_ack a;
 	__u16 sport, dport;
 	__u64 now;
-	int ts, i;
+	int ts, i, r, in_time = 0;
 
 	if (p->l4_off > SG_MAX_L4_OFF || (void *)(th + 1) > data_end)
-		return 0;
+		return SG_ACK_INVALID;
 	cookie = bpf_ntohl(th->ack_seq) - 1;
 	isn = bpf_ntohl(th->seq) - 1;
 	sport = th->source;
@@ -73,21 +87,23 @@ static __noinline int sg_cookie_ack_check(void *data, void *data_end,
 	for (i = 0; i < 2; i++) {
 		if (i) {
 			if (!sg_key_prev_ok(cfg, now))
-				return 0;
+				return in_time ? SG_ACK_IN_TIME : SG_ACK_INVALID;
 			cur = sg_key_prev(cur);
 		}
 		k = sg_get_key(cur);
 		if (!k)
-			return 0;
-		if (sg_ack_try_key(cfg, k, cur, p, sport, dport, cookie, isn, ts, tsecr, now,
-				   &a))
+			return SG_ACK_INVALID;
+		r = sg_ack_try_key(cfg, k, cur, p, sport, dport, cookie, isn, ts, tsecr, now,
+				   &a);
+		if (r == SG_ACK_VALID)
 			break;
+		in_time |= r == SG_ACK_IN_TIME;
 		if (i)
-			return 0;
+			return in_time ? SG_ACK_IN_TIME : SG_ACK_INVALID;
 	}
 	m->magic = cfg->meta_magic;
 	sg_hs_ack_meta(&a, p->ipv6, tsval, tsecr, m);
-	return 1;
+	return SG_ACK_VALID;
 }
 
 #endif

@@ -28,6 +28,7 @@
 #include "verdict.h"
 #include "acl.h"
 #include "engage.h"
+#include "recent.h"
 
 static __always_inline int pass(enum sg_counter c)
 {
@@ -226,6 +227,21 @@ static __always_inline int sg_ack_invalid(struct xdp_md *ctx, struct sg_config *
 	return XDP_TX;
 }
 
+/* An ACK whose cookie failed although the time it echoes is within the
+ * cookie bounds. A later segment of a handshake that a pure ACK validated
+ * just before passes to the kernel, which gets that ACK first and so has
+ * the child (include/recent_defs.h). Any other is dropped, never reset: it
+ * may be a real client's first flight whose handshake ACK was lost (a ring
+ * overflowing under a flood) or has not reached the stack yet; the client
+ * retransmits, from its ISN + 1 if need be, which validates. An RST here
+ * killed real clients under a SYN flood. */
+static __always_inline int sg_ack_maybe_ours(const struct sg_pkt *p, const struct tcphdr *th)
+{
+	if (sg_recent_hit(p, th) == SG_RECENT_PASS)
+		return pass(SG_CNT_PASS_ACK_RECENT);
+	return drop(SG_CNT_DROP_ACK_MAYBE_OURS);
+}
+
 /* An ACK that found only a listener: it can only be the last ACK of a
  * handshake that we answered, so it must carry a valid cookie. Global: the
  * checks and the RST writer would multiply the inline ACK path's states;
@@ -238,6 +254,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 	enum sg_acl_verdict acl;
 	struct sg_meta m, *mp;
 	struct tcphdr *th;
+	int r;
 
 	if (!p || !cfg || p->l4_off > SG_MAX_L4_OFF)
 		return pass(SG_CNT_PASS_MALFORMED);
@@ -268,7 +285,8 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 	/* A valid cookie ACK goes on to the kernel, which checks its
 	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
 	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
-	if (!sg_cookie_ack_check(data, data_end, cfg, p, &m)) {
+	r = sg_cookie_ack_check(data, data_end, cfg, p, &m);
+	if (r != SG_ACK_VALID) {
 		/* an allowed source's handshake is the kernel's (its SYN
 		 * passed): its ACK may carry the kernel's own cookie. One with
 		 * ours, from before it was allowed, goes on below. */
@@ -279,8 +297,12 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 		 * with a cookie of its own: the kernel checks it again */
 		if (kcookies && sg_kernel_cookie_ok(data, data_end, p))
 			return pass(SG_CNT_PASS_ACK_KERNEL_COOKIE);
+		if (r == SG_ACK_IN_TIME)
+			return sg_ack_maybe_ours(p, th);
 		return sg_ack_invalid(ctx, cfg, p, th);
 	}
+	/* its later segments may reach us before the kernel has the child */
+	sg_recent_note(p, th);
 
 	/* Without metadata (the driver refused it once, or `protect
 	 * --no-xdp-meta`), tc validates pure ACKs to protected ports itself. */
@@ -455,8 +477,8 @@ static __always_inline int sg_tc_slow(struct __sk_buff *skb, struct sg_config *c
 		return TC_ACT_OK;
 	}
 	bpf_sk_release(skc);
-	if (!sg_cookie_ack_check(data, data_end, cfg, &p, &m))
-		return TC_ACT_OK;	/* XDP already counted and dropped bad ones */
+	if (sg_cookie_ack_check(data, data_end, cfg, &p, &m) != SG_ACK_VALID)
+		return TC_ACT_OK;	/* XDP already counted and judged bad ones */
 	return sg_tc_handoff(skb, &p, &m);
 }
 

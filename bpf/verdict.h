@@ -53,6 +53,8 @@ static __always_inline enum sg_counter sg_would_of(enum sg_counter c)
 	case SG_CNT_DROP_FRAGMENT: return SG_CNT_WOULD_DROP_FRAGMENT;
 	case SG_CNT_DROP_SYN_LIMITED: return SG_CNT_WOULD_DROP_SYN_LIMITED;
 	case SG_CNT_DROP_SYNACK_CAPPED: return SG_CNT_WOULD_DROP_SYNACK_CAPPED;
+	/* an invalid cookie ACK, dropped: the same would_* as the others */
+	case SG_CNT_DROP_ACK_MAYBE_OURS: return SG_CNT_WOULD_DROP_COOKIE_INVALID;
 	default: return SG_CNT_WOULD_DROP_UNCHECKED;
 	}
 }

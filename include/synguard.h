@@ -127,13 +127,13 @@ enum sg_rl_id {
 	SG_RL_MAX = 8,		/* room for later limiters */
 };
 
-/* Off by default: under a SYN flood a real client's data segment can reach
- * XDP before the kernel has hashed the child its final ACK created (veth
- * runs XDP over a batch of frames before the stack sees them); that segment
- * finds only the listener and fails the cookie check (its seq is past the
- * ISN). A drop lets the client retransmit; an RST kills the connection
- * (seen in test_defense_syn_flood). Operators who want the RST opt in. */
-#define SG_RST_LIMIT_DEFAULT	0
+/* RSTs for invalid cookie ACKs, per CPU per second. Only ACKs whose echoed
+ * time is outside the cookie bounds get one: under a SYN flood a real
+ * client's data segments can reach XDP before its connection exists (its
+ * final ACK lost, or still on its way to the stack), fail the check, and an
+ * RST would kill them; those echo a time within the bounds and are passed
+ * or dropped instead (include/recent_defs.h, drop_ack_maybe_ours). */
+#define SG_RST_LIMIT_DEFAULT	1000
 
 /* The SYN-ACK cap's burst: what the shared bucket may send at once after
  * an idle time, as a share of one second (1/10: a tenth of the rate). */
@@ -234,6 +234,8 @@ enum sg_counter {
 					 * is not under pressure: the kernel's handshake */
 	SG_CNT_PASS_ACK_KERNEL_COOKIE,	/* ACK to a listener without our cookie but with
 					 * the kernel's (it answered while disengaged) */
+	SG_CNT_PASS_ACK_RECENT,		/* bad cookie, but a later segment of a handshake
+					 * validated just before (include/recent_defs.h) */
 	SG_CNT_TX_SYNACK,		/* SYN answered with a cookie SYN-ACK (XDP_TX) */
 	SG_CNT_TX_RST,			/* invalid cookie ACK answered with RST (XDP_TX) */
 	SG_CNT_DROP_COOKIE_INVALID,	/* ACK to a listener with a bad or expired cookie */
@@ -250,6 +252,10 @@ enum sg_counter {
 	SG_CNT_DROP_SYNACK_CAPPED,	/* SYN not answered: over the --synack-limit cap */
 	SG_CNT_DROP_DENY_SYN,		/* SYN from a denied source */
 	SG_CNT_DROP_DENY_ACK,		/* ACK to a listener from a denied source */
+	SG_CNT_DROP_ACK_MAYBE_OURS,	/* bad cookie, but its time within the bounds:
+					 * maybe a real client's segment whose
+					 * handshake ACK is lost or not through yet,
+					 * dropped (not reset) so that it retransmits */
 	SG_CNT_XDP_MAX,			/* end of the XDP reasons */
 	SG_CNT_TC_HANDOFF_OK = SG_CNT_XDP_MAX, /* bpf_sk_assign_tcp_reqsk() succeeded */
 	SG_CNT_TC_HANDOFF_FAIL,		/* the kfunc refused: packet dropped */
@@ -302,6 +308,7 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_WOULD_DROP_DENY_ACK]	= "would_drop_deny_ack",
 	[SG_CNT_PASS_SYN_DISENGAGED]	= "pass_syn_disengaged",
 	[SG_CNT_PASS_ACK_KERNEL_COOKIE]	= "pass_ack_kernel_cookie",
+	[SG_CNT_PASS_ACK_RECENT]	= "pass_ack_recent",
 	[SG_CNT_TX_SYNACK]		= "synack_sent",
 	[SG_CNT_TX_RST]			= "rst_sent",
 	[SG_CNT_DROP_COOKIE_INVALID]	= "ack_cookie_invalid",
@@ -318,6 +325,7 @@ static const char *const sg_counter_names[SG_CNT_MAX] = {
 	[SG_CNT_DROP_SYNACK_CAPPED]	= "drop_synack_capped",
 	[SG_CNT_DROP_DENY_SYN]		= "drop_deny_syn",
 	[SG_CNT_DROP_DENY_ACK]		= "drop_deny_ack",
+	[SG_CNT_DROP_ACK_MAYBE_OURS]	= "drop_ack_maybe_ours",
 	[SG_CNT_TC_HANDOFF_OK]		= "handoff_ok",
 	[SG_CNT_TC_HANDOFF_FAIL]	= "handoff_fail",
 	[SG_CNT_TC_NO_LISTENER]		= "handoff_no_listener",

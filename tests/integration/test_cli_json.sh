@@ -68,9 +68,11 @@ names = ["pass_non_tcp","pass_unprotected","pass_fragment","pass_malformed",
 	"established_pass","ack_cookie_valid","pass_other","pass_not_local",
 	"would_drop_syn_limited","would_drop_synack_capped",
 	"pass_allow_syn","pass_allow_ack","would_drop_deny_syn","would_drop_deny_ack",
-	"pass_syn_disengaged","pass_ack_kernel_cookie"]
+	"pass_syn_disengaged","pass_ack_kernel_cookie",
+	"pass_ack_recent"]
 drops = ["ack_cookie_invalid","drop_syn_fin","drop_syn_rst","drop_no_flags","drop_fin_psh_urg",
-	"drop_rst_capped","drop_martian","drop_bad_csum","drop_fragment","drop_unchecked","drop_syn_limited","drop_synack_capped","drop_deny_syn","drop_deny_ack"]
+	"drop_rst_capped","drop_martian","drop_bad_csum","drop_fragment","drop_unchecked","drop_syn_limited","drop_synack_capped","drop_deny_syn","drop_deny_ack",
+	"drop_ack_maybe_ours"]
 bad = []
 if o["syn"] != o["synack_sent"] + o["pass_syn_no_listener"] + o["pass_syn_existing"] + o["pass_syn_tx_error"] + o.get("pass_syn_kernel", 0) + o["drop_syn_limited"] + o["drop_synack_capped"] + o["would_drop_syn_limited"] + o["would_drop_synack_capped"] + o["pass_allow_syn"] + o["drop_deny_syn"] + o["would_drop_deny_syn"] + o["pass_syn_disengaged"]: bad.append("syn")
 if o["pass"] != sum(o[n] for n in names): bad.append("pass")

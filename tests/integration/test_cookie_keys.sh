@@ -55,7 +55,7 @@ sg_expect_rc ${T}_protect_key 0 S protect "$IF_S" --ports $PORT -m native --key-
 xid=$(sg_xdp_id "$NS_S" "$IF_S")
 mids=$(bpftool prog show id "$xid" -j | jq -r '.map_ids[]')
 names=$(for m in $mids; do bpftool map show id "$m" -j | jq -r .name; done | sort | tr '\n' ' ')
-[ "$names" = "sg_acl sg_acl4 sg_acl6 sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace " ] &&
+[ "$names" = "sg_acl sg_acl4 sg_acl6 sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_recent sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace " ] &&
 	sg_pass ${T}_maps_split || sg_fail ${T}_maps_split "maps: $names"
 
 # an unprivileged user: no pin and no map id gives it anything
@@ -115,7 +115,7 @@ ok=$(echo "$sum" | sed -n 's/.*ok=\([0-9]*\).*/\1/p')
 	sg_fail ${T}_rotations_applied "$rot rotations applied, $rotfail failed (loop: $sum)"
 [ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_rotation_in_place ||
 	sg_fail ${T}_rotation_in_place "XDP program changed"
-inv=$(sg_def_delta "$before" "$after" ack_cookie_invalid)
+inv=$(sg_def_invalid_delta "$before" "$after")
 val=$(sg_def_delta "$before" "$after" ack_cookie_valid)
 # a SYN that finds the server's TIME_WAIT socket of an earlier connection of
 # the same port goes to the kernel (pass_syn_existing); all others are ours

@@ -131,7 +131,7 @@ for v in "${VARIANTS[@]}"; do
 			d=$(sg_def_delta "$(cat "$p.before")" "$(cat "$p.after")" $c)
 			[ "$d" = 1 ] || bad="$bad $c+$d"
 		done
-		for c in ack_cookie_invalid rst_sent drop_rst_capped handoff_fail; do
+		for c in ack_cookie_invalid rst_sent drop_rst_capped drop_ack_maybe_ours handoff_fail; do
 			d=$(sg_def_delta "$(cat "$p.before")" "$(cat "$p.after")" $c)
 			[ "$d" = 0 ] || bad="$bad $c+$d"
 		done

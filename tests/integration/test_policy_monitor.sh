@@ -100,14 +100,14 @@ base_traffic() {
 }
 # KIND ENFORCE-COUNTER MONITOR-COUNTER (syn and syn6 share theirs)
 PAIRS="syn+syn6:synack_sent:would_synack_sent
-ack:ack_cookie_invalid:would_ack_cookie_invalid
+ack:ack_cookie_invalid+rst_sent+drop_rst_capped+drop_ack_maybe_ours:would_ack_cookie_invalid+would_rst_sent+would_drop_rst_capped
 synfin:drop_syn_fin:would_drop_syn_fin
 synrst:drop_syn_rst:would_drop_syn_rst
 noflags:drop_no_flags:would_drop_no_flags
 xmas:drop_fin_psh_urg:would_drop_fin_psh_urg"
 ENFORCE_ONLY="synack_sent ack_cookie_invalid rst_sent drop_syn_fin drop_syn_rst drop_no_flags
 drop_fin_psh_urg drop_rst_capped drop_martian drop_bad_csum drop_syn_limited
-drop_synack_capped drop_deny_syn drop_deny_ack"
+drop_synack_capped drop_deny_syn drop_deny_ack drop_ack_maybe_ours"
 KSTATS="TcpInSegs TcpExtSyncookiesSent TcpExtListenOverflows TcpExtListenDrops"
 
 # snap PHASE before|after: synguard's counters, the kernel's, the device's
@@ -117,7 +117,18 @@ snap() {
 	sg_def_link_stat "$NS_S" "$IF_S" rx packets >"$OUT/$1.$2.rx"
 	sg_def_link_stat "$NS_S" "$IF_S" rx dropped >"$OUT/$1.$2.rxd"
 }
-d() { sg_def_delta "$(cat "$OUT/$1.before.sg")" "$(cat "$OUT/$1.after.sg")" "$2"; }
+# d PHASE NAME[+NAME...]: a counter's growth, or the sum of several (the
+# forged ACKs: with RSTs on (the default), answered, capped, or dropped as
+# maybe a real client's; ack_cookie_invalid only with --rst-limit 0)
+d() {
+	local n s=0 v
+	for n in ${2//+/ }; do
+		v=$(sg_def_delta "$(cat "$OUT/$1.before.sg")" "$(cat "$OUT/$1.after.sg")" "$n")
+		[[ $v =~ ^[0-9]+$ ]] || { echo "$v"; return; }
+		s=$((s + v))
+	done
+	echo $s
+}
 kd() { sg_def_kdelta "$(cat "$OUT/$1.before.k")" "$(cat "$OUT/$1.after.k")" "$2"; }
 rxd() { echo $(( $(cat "$OUT/$1.after.$2") - $(cat "$OUT/$1.before.$2") )); }
 # run PHASE TRAFFIC-FUNCTION: snapshots around the traffic (the last frames

@@ -245,7 +245,7 @@ lab_phase_json() {
 			(if $mode == "synguard" then sd("synack_sent") + kd("TcpExtSyncookiesSent")
 			 else kd("TcpExtSyncookiesSent") end)
 		   else
-			(if $mode == "synguard" then sd("ack_cookie_invalid") + sd("rst_sent") + sd("drop_rst_capped") else kd("TcpExtSyncookiesFailed") end)
+			(if $mode == "synguard" then sd("ack_cookie_invalid") + sd("rst_sent") + sd("drop_rst_capped") + sd("drop_ack_maybe_ours") else kd("TcpExtSyncookiesFailed") end)
 		   end) as $ans
 		| ($soft + $srv) as $attr
 		| {name: $name, mode: $mode, flood: $flood,

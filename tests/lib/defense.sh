@@ -73,14 +73,16 @@ sg_def_delta() {
 }
 
 # sg_def_invalid_delta BEFORE AFTER: ACKs with an invalid cookie, however
-# answered: dropped (ack_cookie_invalid), RST sent (rst_sent) or RST over the
-# cap (drop_rst_capped); "missing" if a counter is
+# answered: dropped (ack_cookie_invalid), RST sent (rst_sent), RST over the
+# cap (drop_rst_capped) or dropped as maybe a real client's
+# (drop_ack_maybe_ours); "missing" if a counter is
 sg_def_invalid_delta() {
-	local a b c
+	local a b c d
 	a=$(sg_def_delta "$1" "$2" ack_cookie_invalid); b=$(sg_def_delta "$1" "$2" rst_sent)
-	c=$(sg_def_delta "$1" "$2" drop_rst_capped)
-	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ && $c =~ ^[0-9]+$ ]] || { echo missing; return; }
-	echo $((a + b + c))
+	c=$(sg_def_delta "$1" "$2" drop_rst_capped); d=$(sg_def_delta "$1" "$2" drop_ack_maybe_ours)
+	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ && $c =~ ^[0-9]+$ && $d =~ ^[0-9]+$ ]] ||
+		{ echo missing; return; }
+	echo $((a + b + c + d))
 }
 
 # sg_def_link_stat NS IF rx|tx packets|dropped: the device counter (ip -s -j)

@@ -122,6 +122,24 @@ void synack_forge(const __u64 key[2], const struct sg_key_slot *k, const struct 
 	*tsval = offer->ts ? sg_hs_offer_tsval(offer, now_ns, h, synack_ts_off(k, s)) : 0;
 }
 
+int synack_refusal(const struct xdp_env *e, const struct pkt_spec *s)
+{
+	struct sg_hs_ack a;
+	uint32_t off = s->opt.ts ? synack_ts_off(&e->slot, s) : 0;
+
+	return sg_hs_ack_begin(&a, s->ack - 1, s->opt.ts, s->opt.tsecr, off, xenv_now_ns(e),
+			       e->cfg.max_age_ticks, e->cfg.skew_ticks, e->cfg.nots_window,
+			       s->ipv6 ? 6 : 4) ?
+	       SG_CNT_DROP_ACK_MAYBE_OURS : SG_CNT_DROP_COOKIE_INVALID;
+}
+
+uint32_t synack_stale_tsecr(const struct xdp_env *e, const struct pkt_spec *s)
+{
+	uint32_t tick = (uint32_t)sg_hs_tick(xenv_now_ns(e)) + (1U << (SG_HS_TSV_TICK_BITS - 1));
+
+	return synack_ts_off(&e->slot, s) + (tick << SG_HS_TSV_TICK_SHIFT);
+}
+
 #define CHK(cond, ...) do { if (!(cond)) { snprintf(err, errlen, __VA_ARGS__); return -1; } } while (0)
 
 /* Every byte of the options area must be an option or a NOP (no EOL, no

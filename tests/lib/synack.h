@@ -52,6 +52,16 @@ void synack_forge(const __u64 key[2], const struct sg_key_slot *k, const struct 
 
 
 
+/* The counter of ACK s (to a listener, with an invalid cookie, RSTs off)
+ * as the program must count it: drop_ack_maybe_ours if the time it echoes
+ * is within the cookie bounds under e's current key (include/handshake.h's
+ * decode: the same rule as the program), else ack_cookie_invalid. */
+int synack_refusal(const struct xdp_env *e, const struct pkt_spec *s);
+
+/* A TSecr for an ACK of s that decodes (under e's current key) to a tick
+ * 2^19 ticks (~9 min) from now: outside the cookie bounds. */
+uint32_t synack_stale_tsecr(const struct xdp_env *e, const struct pkt_spec *s);
+
 /* One test: run SYN s, expect XDP_TX + synack_sent and a correct SYN-ACK.
  * Prints PASS/FAIL name; returns 0 on pass. */
 int synack_test(struct xdp_env *e, const char *name, const struct pkt_spec *s,

@@ -36,7 +36,7 @@ int main(void)
 
 	sg_limit_opts_init(&o);
 	SG_EXPECT("defaults", o.plen4 == 32 && o.plen6 == 64 && !o.syn_rate && !o.synack_limit &&
-		  o.rst_limit == SG_RST_LIMIT_DEFAULT, "plen %u/%u", o.plen4, o.plen6);
+		  o.rst_limit == SG_RST_LIMIT_DEFAULT && SG_RST_LIMIT_DEFAULT == 1000, "plen %u/%u", o.plen4, o.plen6);
 
 	SG_EXPECT("syn_limit_rate", !sg_syn_limit_parse("100", &o, err, sizeof(err)) &&
 		  o.syn_rate == 100 && o.plen4 == 32, "%s", err);

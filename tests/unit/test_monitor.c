@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "handshake.h"
 #include "testlib.h"
 #include "xdp_env.h"
 
@@ -30,6 +31,7 @@ static int would_of(int c)
 	case SG_CNT_TX_SYNACK: return SG_CNT_WOULD_TX_SYNACK;
 	case SG_CNT_TX_RST: return SG_CNT_WOULD_TX_RST;
 	case SG_CNT_DROP_COOKIE_INVALID: return SG_CNT_WOULD_DROP_COOKIE_INVALID;
+	case SG_CNT_DROP_ACK_MAYBE_OURS: return SG_CNT_WOULD_DROP_COOKIE_INVALID;
 	case SG_CNT_DROP_SYN_FIN: return SG_CNT_WOULD_DROP_SYN_FIN;
 	case SG_CNT_DROP_SYN_RST: return SG_CNT_WOULD_DROP_SYN_RST;
 	case SG_CNT_DROP_NO_FLAGS: return SG_CNT_WOULD_DROP_NO_FLAGS;
@@ -64,6 +66,19 @@ static void set_monitor(struct xdp_env *e, bool on)
 	xenv_write_config(e);
 }
 
+/* the no-TS period the program sees (main() sets it) */
+static uint32_t g_period;
+
+/* An ACK without a cookie of ours; its echoed time (the no-TS period bits
+ * of ack - 1) the current period (in_time: "maybe ours", never reset) or
+ * period + 3 (outside every window: invalid, an RST if on). */
+static uint32_t forged_ack(bool in_time)
+{
+	uint32_t ctr = (g_period + (in_time ? 0 : 3)) & SG_HS_NOTS_CTR_MASK;
+
+	return (0xabcd0000U | (ctr << SG_HS_NOTS_CTR_SHIFT)) + 1;
+}
+
 static void base(struct pkt_spec *s, bool v6, const char *src, uint8_t flags)
 {
 	pkt_spec_init(s);
@@ -78,7 +93,7 @@ static void base(struct pkt_spec *s, bool v6, const char *src, uint8_t flags)
 	if (flags == PKT_SYN)
 		pkt_linux_syn_opts(s, 1460, 12345);
 	if (flags & PKT_ACK)
-		s->ack = 0xabcdef01;	/* no cookie of ours */
+		s->ack = forged_ack(false);
 }
 
 /* Enforce, then monitor, then enforce again, for one frame. */
@@ -146,6 +161,9 @@ static void run_family(struct xdp_env *e, bool v6)
 	} else {
 		base(&s, v6, peer, PKT_ACK);
 		CASE("forged_ack_rst", SG_CNT_TX_RST, XDP_TX);
+		/* within the cookie's time: dropped, RSTs on or not */
+		s.ack = forged_ack(true);
+		CASE("forged_ack_in_time", SG_CNT_DROP_ACK_MAYBE_OURS, XDP_DROP);
 		set_rst_limit(e, 0);
 	}
 	base(&s, v6, peer, PKT_ACK);
@@ -161,6 +179,7 @@ int main(void)
 
 	if (rc >= 0)
 		return rc;
+	g_period = e.period;
 	if (system("ip addr add " HOST4 "/32 dev lo && ip -6 addr add " HOST6 "/128 dev lo nodad")) {
 		SG_FAIL("monitor", "cannot add the test addresses (ip)");
 		return 1;

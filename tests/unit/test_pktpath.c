@@ -55,12 +55,19 @@ static void syn(struct pkt_spec *s, bool v6, const char *src, const char *dst, u
 	pkt_linux_syn_opts(s, 1460, 12345);
 }
 
+/* the no-TS period the program sees (main() sets it from the env) */
+static uint32_t g_period;
+
+/* An ACK with no cookie of ours, whose echoed time (the no-TS period bits
+ * of ack - 1) is outside every accepted window (period + 3: after the
+ * window for any skew tolerance, handshake.h), so that it is judged
+ * invalid (an RST, or ack_cookie_invalid) and not "maybe ours". */
 static void ack(struct pkt_spec *s, bool v6, const char *src, const char *dst, uint16_t dport)
 {
 	syn(s, v6, src, dst, dport);
 	s->flags = PKT_ACK;
 	s->seq = 0x1001;
-	s->ack = 0xabcdef01;	/* no cookie of ours */
+	s->ack = (0xabcd0000U | (((g_period + 3) & SG_HS_NOTS_CTR_MASK) << SG_HS_NOTS_CTR_SHIFT)) + 1;
 	memset(&s->opt, 0, sizeof(s->opt));
 }
 
@@ -206,7 +213,8 @@ static void test_rst(struct xdp_env *e)
 				s.vlan_tci[0] = 0x0064;
 				s.opt.ts = true;
 				s.opt.tsval = 7;
-				s.opt.tsecr = 0x12345678;
+				/* a TSecr whose tick is 9 min old: not ours now */
+				s.opt.tsecr = synack_stale_tsecr(e, &s);
 				s.payload_len = 100;
 				s.flags |= PKT_PSH;
 			} else if (variant == 2) {
@@ -263,7 +271,7 @@ static void test_rst(struct xdp_env *e)
 	tx = capped = 0;
 	for (i = 0; i < 50; i++) {
 		ack(&s, false, PEER4, HOST4, PORT);
-		s.ack = 0x1000 + i;
+		s.ack += (uint32_t)i << 12;	/* hash bits only: the period bits stay out */
 		if (xenv_run_spec(e, &s, &r))
 			break;
 		if (r.ret == XDP_TX && r.counter == SG_CNT_TX_RST)
@@ -573,6 +581,7 @@ int main(void)
 
 	if (rc >= 0)
 		return rc;
+	g_period = e.period;
 	if (lab_addresses()) {
 		SG_FAIL("pktpath", "cannot add the test addresses (ip)");
 		return 1;
