@@ -96,12 +96,38 @@ struct undo {
 /* sg_engage_cfg has one writer: protect. Written before sg_config, so
  * that XDP sees SG_CFG_ENGAGE_AUTO only with the ports it applies to.
  * Sets or clears the flag in *flags. */
-static int sg_write_engage(int fd, const struct protect_opts *o, const __u64 *ports, __u32 *flags)
+/* The engagement config for design: auto ports only with the handoff
+ * defense. kernel-cookies answers no SYN in XDP; synproxy answers with the
+ * kernel's cookies, so at the final ACK a cookie of the listener's own
+ * (sent while disengaged), which must reach the listener, and one of XDP's,
+ * which must reach nft SYNPROXY, cannot be told apart (one secret): a
+ * handshake straddling a switch would fail (seen: clients failed in
+ * test_policy_engage run with --defense synproxy). There every port is
+ * always. Returns true if any port is auto. */
+static bool engage_fill(const struct protect_opts *o, const __u64 *ports, enum sg_design design,
+			struct sg_engage_cfg *c)
+{
+	bool any = sg_engage_opts_fill(&o->eng, ports, c);
+
+	if (!any || design == SG_DESIGN_HANDOFF)
+		return any;
+	memset(c->auto_ports, 0, sizeof(c->auto_ports));
+	c->nauto = 0;
+	return false;
+}
+
+static int sg_write_engage(int fd, const struct protect_opts *o, const __u64 *ports,
+			   enum sg_design design, __u32 *flags)
 {
 	struct sg_engage_cfg c;
 	__u32 zero = 0;
 
-	if (sg_engage_opts_fill(&o->eng, ports, &c))
+	if (o->eng.is_auto && design != SG_DESIGN_HANDOFF)
+		sg_warn("--engage auto applies to the handoff defense only: with %s every SYN "
+			"is answered as with --engage always%s", sg_design_name(design),
+			design == SG_DESIGN_SYNPROXY ? " (the kernel's own cookies and synguard's "
+			"could not be told apart at the final ACK)" : " (the kernel answers it)");
+	if (engage_fill(o, ports, design, &c))
 		*flags |= SG_CFG_ENGAGE_AUTO;
 	else
 		*flags &= ~SG_CFG_ENGAGE_AUTO;
@@ -547,7 +573,7 @@ static void print_report(const struct report *r)
 				jw_string_field(w, "xdp_build_reason", r->plan->fixed_why);
 		}
 		if (r->engage)
-			sg_engage_cfg_json(w, r->engage, r->design == SG_DESIGN_KERNEL_COOKIES);
+			sg_engage_cfg_json(w, r->engage, r->design != SG_DESIGN_HANDOFF);
 		if (r->acl) {
 			jw_name(w, "acl");
 			jw_start_object(w);
@@ -580,7 +606,7 @@ static void print_report(const struct report *r)
 	       "passes untouched)" : "enforce");
 	printf("  ports:    %s (%u port%s)\n", ports, n, n == 1 ? "" : "s");
 	if (r->engage)
-		sg_engage_cfg_text(r->engage, r->ports, r->design == SG_DESIGN_KERNEL_COOKIES);
+		sg_engage_cfg_text(r->engage, r->ports, r->design != SG_DESIGN_HANDOFF);
 	printf("  ttl:      %d\n", r->ttl);
 	if (r->lim->syn_rate)
 		printf("  syn:      at most %u/s per source prefix (/%u IPv4, /%u IPv6), burst "
@@ -790,7 +816,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	/* live: the next SYN sees the new mode and thresholds; a port's
 	 * state (engaged or not) carries over */
 	if (!err)
-		err = sg_write_engage(d->engage_cfg_fd, o, ports, &cfg.flags);
+		err = sg_write_engage(d->engage_cfg_fd, o, ports, r.design, &cfg.flags);
 	if (!err && bpf_map_update_elem(d->config_fd, &zero, &cfg, BPF_ANY))
 		err = -errno;
 	if (err)
@@ -809,7 +835,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
-	sg_engage_opts_fill(&o->eng, ports, &eng_cfg);
+	engage_fill(o, ports, r.design, &eng_cfg);
 	r.engage = &eng_cfg;
 	r.monitor = o->monitor;
 	r.key_source = key ? "file" : "unchanged";
@@ -1140,7 +1166,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	if (!err)
 		err = sg_write_limits(bpf_map__fd(skel->maps.sg_limits), o);
 	if (!err)
-		err = sg_write_engage(bpf_map__fd(skel->maps.sg_engage_cfg), o, ports, &cfg.flags);
+		err = sg_write_engage(bpf_map__fd(skel->maps.sg_engage_cfg), o, ports, o->design,
+				      &cfg.flags);
 	/* in the dispatcher XDP runs already: inactive until tc is attached */
 	if (plan.method == SG_ATTACH_LIBXDP)
 		cfg.flags &= ~SG_CFG_ACTIVE;
@@ -1302,7 +1329,7 @@ pin:
 	r.ports = cfg.ports;
 	r.ttl = cfg.ttl;
 	r.lim = &o->lim;
-	sg_engage_opts_fill(&o->eng, ports, &eng_cfg);
+	engage_fill(o, ports, o->design, &eng_cfg);
 	r.engage = &eng_cfg;
 	r.src_table = bpf_map__max_entries(skel->maps.sg_src);
 	r.monitor = o->monitor;

@@ -29,7 +29,7 @@ void sg_engage_view_read(const struct sg_defense *d, const struct sg_config *cfg
 	    bpf_map_lookup_elem(d->engage_cfg_fd, &zero, &v->cfg))
 		return;
 	v->known = true;
-	v->kernel_cookies = (cfg->flags & SG_CFG_KERNEL_COOKIES) != 0;
+	v->kernel_cookies = (cfg->flags & (SG_CFG_KERNEL_COOKIES | SG_CFG_SYNPROXY)) != 0;
 	v->any_auto = (cfg->flags & SG_CFG_ENGAGE_AUTO) != 0;
 	v->all_auto = v->any_auto && v->cfg.nauto == sg_ports_count(cfg->ports);
 	if (d->engage_log_fd >= 0 && !bpf_map_lookup_elem(d->engage_log_fd, &zero, &v->log))
@@ -97,7 +97,7 @@ static void cfg_fields(struct jw *w, const struct sg_engage_cfg *c, bool kernel_
 	jw_uint_field(w, "rate", c->rate);
 	jw_uint_field(w, "queue_pct", c->queue_pct);
 	jw_uint_field(w, "hold_s", c->hold_s);
-	/* the kernel-cookies defense answers no SYN in XDP: nothing to engage */
+	/* engagement applies to the handoff defense only (cmd_protect.c) */
 	jw_bool_field(w, "applies", !kernel_cookies);
 }
 
@@ -114,8 +114,7 @@ static void cfg_line(const struct sg_engage_cfg *c, bool kernel_cookies, bool al
 	char ports[256], trig[160];
 
 	if (kernel_cookies) {
-		printf("  engage:   n/a (kernel-cookies defense: the kernel answers every SYN and "
-		       "engages its own cookies when the queue overflows)\n");
+		printf("  engage:   always (engagement applies to the handoff defense only)\n");
 		return;
 	}
 	if (!c->nauto) {

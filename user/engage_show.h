@@ -28,7 +28,8 @@ struct sg_engage_port_view {
 
 struct sg_engage_view {
 	bool known;		/* the maps were readable (not an older build) */
-	bool kernel_cookies;	/* the kernel-cookies defense: XDP answers no SYN */
+	bool kernel_cookies;	/* the kernel-cookies or synproxy defense: engagement
+				 * does not apply (cmd_protect.c engage_fill) */
 	bool any_auto;		/* SG_CFG_ENGAGE_AUTO */
 	bool all_auto;		/* ... for every protected port */
 	struct sg_engage_cfg cfg;
@@ -52,7 +53,7 @@ __u64 sg_engage_unix_ns(const struct sg_engage_view *v, __u64 mono_ns);
 const char *sg_engage_reason_name(unsigned int reason);
 
 /* The configuration: "engage": {...} into an open object, and protect's
- * "  engage:   ..." line. */
+ * "  engage:   ..." line; kernel_cookies: a defense other than handoff. */
 void sg_engage_cfg_json(struct jw *w, const struct sg_engage_cfg *c, bool kernel_cookies);
 void sg_engage_cfg_text(const struct sg_engage_cfg *c, const __u64 *protected_ports,
 			bool kernel_cookies);
