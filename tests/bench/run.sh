@@ -3,6 +3,9 @@
 # `make bench`: synguard's XDP microbenchmark (tests/bench/bench_xdp.c),
 # then the same against commit 1a12dd8 built beside this tree, interleaved,
 # IPv4, IPv6 and with a tracer's SYN recording (bench_ab.sh: ratios new/base).
+# Then issue 11's policy costs (bench_policy.sh: no policy against aa2a420,
+# the object from before issue 11; 100k + 100k lists, limits and engagement
+# against no policy).
 # Then the tracer overhead (bench_trace.sh), the cost of a metrics scrape
 # with a full half-open table (bench_halfopen.sh) and the end-to-end
 # SYN-flood lab benchmark (bench_e2e.sh) and its two-CPU scaling (bench_scale.sh).
@@ -16,6 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 build/tests/bench/bench_xdp "$@"
 tests/bench/bench_ab.sh
+tests/bench/bench_policy.sh
 tests/bench/bench_trace.sh
 tests/bench/bench_halfopen.sh
 tests/bench/bench_e2e.sh

@@ -3,7 +3,9 @@
 # Smoke test of `make bench`'s microbenchmark binary (tests/bench/bench_xdp.c):
 # a tiny run with IPv4 and with IPv6 frames (-6) and with the tracer's SYN
 # recording on must finish, with every path's verdict and counter checked by
-# the binary itself, and print a figure for each path. No timing is asserted.
+# the binary itself, and print a figure for each path (the policy cases of
+# issue 11 included: limits, 100k + 100k lists, engagement). No timing is
+# asserted.
 set -uo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 
@@ -19,7 +21,8 @@ for mode in v4 v6 v4trace; do
 	out=$(env "${env[@]}" "$BIN" "${args[@]}" 2>&1)
 	rc=$?
 	missing=""
-	for p in "SYN -> SYN-ACK" "valid cookie ACK" "invalid ACK, no RST" "established ACK" "UDP (non-TCP)"; do
+	for p in "SYN -> SYN-ACK" "valid cookie ACK" "invalid ACK, no RST" "established ACK" "UDP (non-TCP)" \
+		"SYN, limits" "SYN, lists+limits" "SYN, all policies" "cookie ACK, lists" "established, lists"; do
 		grep -q "^$p  *[0-9]" <<<"$out" || missing+=" [$p]"
 	done
 	if [ $rc -eq 0 ] && [ -z "$missing" ]; then
