@@ -10,9 +10,10 @@
 #    others get synguard's cookie SYN-ACK;
 #  - live changes (add, del, flush) take effect without a re-attach (same XDP
 #    program id);
+#  - nested prefixes in one list, duplicates in a file (held once);
 #  - 100,000 prefixes load in under 2 s (IPv4 deny, IPv6 allow);
-#  - an 8 MiB transfer survives list updates, even its own source being
-#    denied (only new connections are refused);
+#  - an 8 MiB transfer survives list updates made while it runs, even its
+#    own source being denied (only new connections are refused);
 #  - the lists are pinned with the other maps, reachable from `ip netns exec`
 #    (no bpffs) and gone after unprotect;
 #  - protect --allow/--deny/--allow-file and the config file via apply
@@ -137,6 +138,22 @@ expect after_flush_v6_denied fd77::a deny
 sg_expect_rc ${T}_deny_flush 0 S deny flush "$IF_S"
 expect after_flush_v6_other fd77::a other
 
+# ---- nested prefixes in one list, duplicates in a file ----
+# (a /26 inside a /24 of the same list: both held, the source stays denied
+# until the last covering one goes)
+sg_expect_rc ${T}_deny_nested_add 0 S deny add "$IF_S" 10.77.0.0/24 10.77.0.64/26
+expect nested_denied 10.77.0.70 deny
+sg_expect_rc ${T}_deny_nested_del_inner 0 S deny del "$IF_S" 10.77.0.64/26
+expect nested_outer_still_denies 10.77.0.70 deny
+sg_expect_rc ${T}_deny_nested_del_outer 0 S deny del "$IF_S" 10.77.0.0/24
+expect nested_both_gone 10.77.0.70 other
+printf '10.66.0.0/16\n10.66.1.0/24\n10.66.0.0/16   # again\n10.66.1.0/24\n' >"$OUT/dup.txt"
+out=$(S allow add "$IF_S" --file "$OUT/dup.txt" -j)
+[ "$(echo "$out" | jq -c '[.added, .ipv4]')" = '[2,2]' ] &&
+	[ "$(S allow list "$IF_S")" = "$(printf '10.66.0.0/16\n10.66.1.0/24')" ] &&
+	sg_pass ${T}_file_duplicates_once || sg_fail ${T}_file_duplicates_once "$out; $(S allow list "$IF_S")"
+S allow flush "$IF_S" >/dev/null
+
 # ---- pins, ip netns exec ----
 PIN=$(sg_def_pin_dir)
 [ -e "$PIN/sg_acl4" ] && [ -e "$PIN/sg_acl6" ] && [ -e "$PIN/sg_acl" ] && sg_pass ${T}_pinned ||
@@ -187,6 +204,9 @@ S deny add "$IF_S" 10.77.0.2/32 --file "$OUT/deny100k" >/dev/null 2>&1
 S allow del "$IF_S" --file "$OUT/allow100k" >/dev/null 2>&1
 S allow add "$IF_S" 10.77.0.0/24 >/dev/null 2>&1
 S allow flush "$IF_S" >/dev/null 2>&1
+# the updates ran while the transfer did (8 MiB at 2 MiB/s: 4 s)
+kill -0 $XC 2>/dev/null && sg_pass ${T}_updates_during_transfer ||
+	sg_fail ${T}_updates_during_transfer "the transfer had ended before the updates did"
 wait $XC; rcc=$?
 wait $XS; rcs=$?
 [ $rcc = 0 ] && [ $rcs = 0 ] && SG_DEF_BYTES=8388608 sg_def_transfer_ok "$OUT/x.cli" && sg_pass ${T}_transfer_survives ||
@@ -250,6 +270,9 @@ bad protect_allow_bad 2 "--allow: .*0..32" S protect "$IF_S" --ports $PORT --all
 bad protect_allow_list_empty_item 2 "--allow: " S protect "$IF_S" --ports $PORT --allow 10.0.0.0/8,
 bad protect_deny_file_empty 2 "--deny-file: .*no prefixes" S protect "$IF_S" --ports $PORT --deny-file "$OUT/empty"
 bad protect_both_lists 2 "both lists" S protect "$IF_S" --ports $PORT --allow 10.5.0.0/16 --deny 10.5.0.0/16
+printf '10.5.0.0/16\n' >"$OUT/both.txt"
+bad protect_same_file_both_lists 2 "both lists" S protect "$IF_S" --ports $PORT --allow-file "$OUT/both.txt" --deny-file "$OUT/both.txt"
+bad protect_bad_rate_with_lists 2 "bad --syn-limit" S protect "$IF_S" --ports $PORT --deny 10.5.0.0/16 --syn-limit many
 bad protect_conflict 2 "in the deny list" S protect "$IF_S" --ports $PORT --allow 10.77.0.64/26
 bad protect_acl_max_nonnumeric 2 "bad --acl-max" S protect "$IF_S" --ports $PORT --acl-max lots
 bad protect_acl_max_zero 2 "bad --acl-max" S protect "$IF_S" --ports $PORT --acl-max 0

@@ -7,6 +7,8 @@
 #   SYNs over the limit are dropped (drop_syn_limited) and its SYN-ACKs stay
 #   within rate x time + burst, summed over both CPUs;
 # - top (text and -j) names the flooding prefix first, with a SYN rate;
+# - IPv6: a flood from random addresses of one /64 is one source (limited
+#   as one, and top names the /64);
 # - SYN-ACK cap: under a spoofed flood from both CPUs, synack_sent grows by
 #   the cap (within 5%) over a `stats -i` interval, the rest counted as
 #   drop_synack_capped, and the SYN-ACKs the client side receives number the
@@ -121,6 +123,37 @@ if awk 'f { print; exit } /^PREFIX/ { f = 1 }' "$OUT/top.txt" | grep -q "^$FLOOD
 else
 	sg_fail ${T}_top_text_names_flooder "$(cat "$OUT/top.txt" | head -n 5)"
 fi
+
+# ---- 1b. IPv6: every address of a /64 is one source (the default prefix) ----
+FLOOD6=fd81:0:0:77::/64
+before=$(sg_def_stats)
+t0=$(now)
+for c in 0 1; do
+	sg_in "$NS_C" taskset -c $c "$SG_FLOOD" -i $IF_C --mode syn --dst $ADDR_S6 \
+		--dport $PORT --src $FLOOD6 --dst-mac "$SMAC" -d 3 >"$OUT/flood$c" 2>&1 &
+	eval FP$c=$!
+done
+sleep 1
+S top $IF_S -j -i 1 -n 5 >"$OUT/top6.json" 2>&1
+wait $FP0 $FP1
+t1=$(now)
+sleep 0.3
+after=$(sg_def_stats)
+sent=$(flood_sent)
+lim=$(sg_def_delta "$before" "$after" drop_syn_limited)
+sa=$(sg_def_delta "$before" "$after" synack_sent)
+secs=$(echo "$t1 - $t0" | bc)
+echo "IPv6 flood from random addresses of $FLOOD6: $sent SYNs in ${secs}s; drop_syn_limited +$lim, synack_sent +$sa; top: $(jq -c '[.sources[] | [.prefix, (.syn_rate | floor)]]' "$OUT/top6.json" 2>&1 | head -c 300)"
+maxsa=$(echo "50 * ($secs + 1) + 100" | bc | cut -d. -f1)
+if [ "${sent:-0}" -gt 1000 ] && [[ $lim =~ ^[0-9]+$ ]] && [ "$sa" -le "$maxsa" ] &&
+   [ $((lim + sa)) -ge "$sent" ]; then
+	sg_pass ${T}_ipv6_prefix_limited
+else
+	sg_fail ${T}_ipv6_prefix_limited "sent $sent, drop_syn_limited $lim, synack_sent $sa (at most $maxsa)"
+fi
+[ "$(jq -r '.sources[0].prefix' "$OUT/top6.json" 2>/dev/null)" = "$FLOOD6" ] &&
+	sg_pass ${T}_top_names_ipv6_prefix ||
+	sg_fail ${T}_top_names_ipv6_prefix "$(head -c 300 "$OUT/top6.json")"
 
 # ---- 2. the SYN-ACK cap under a full-speed spoofed flood from both CPUs ----
 CAP=2000
