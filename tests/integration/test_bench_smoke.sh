@@ -23,7 +23,9 @@ for mode in v4 v6 v4trace; do
 	missing=""
 	for p in "SYN -> SYN-ACK" "valid cookie ACK" "invalid ACK, no RST" "established ACK" "UDP (non-TCP)" \
 		"SYN, limits" "SYN, lists+limits" "SYN, all policies" "cookie ACK, lists" "established, lists"; do
-		grep -q "^$p  *[0-9]" <<<"$out" || missing+=" [$p]"
+		# (a figure may come out negative at -r 200 when a preemption hits
+		# the wrapper's own run: no timing is asserted here)
+		grep -q "^$p  *-\?[0-9]" <<<"$out" || missing+=" [$p]"
 	done
 	if [ $rc -eq 0 ] && [ -z "$missing" ]; then
 		sg_pass "$T $mode: every path measured and checked"
