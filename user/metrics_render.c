@@ -188,6 +188,8 @@ static void render_state(struct mbuf *b, const struct metrics_input *in)
 	}
 }
 
+#define SG_ENGAGE_METRIC_PORTS 64
+
 /* Engagement mode: per auto port, engaged now (a port whose hold has run
  * out counts as disengaged: its next SYN gets the kernel's handshake), its
  * transitions and when the last one happened. */
@@ -212,6 +214,11 @@ static void render_engage(struct mbuf *b, const struct metrics_input *in)
 			for (int j = 0; j < in->ifaces[i].nengage; j++) {
 				const struct sg_engage_port_view *p = &in->ifaces[i].engage[j];
 
+				/* many auto ports (a range): series only for
+				 * those that ever engaged, so that a range adds
+				 * no series of its own */
+				if (in->ifaces[i].nengage > SG_ENGAGE_METRIC_PORTS && !p->st.engages)
+					continue;
 				iface_labels(&l, in->ifaces[i].ifname);
 				ml_addu(&l, "port", p->port);
 				if (k == 0)

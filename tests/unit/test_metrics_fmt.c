@@ -339,8 +339,52 @@ static void test_render_other_absent(void)
 	mb_free(&b);
 }
 
+/* Engagement: a gauge and two counters per auto port; with more than 64
+ * auto ports, only the ports that ever engaged. */
+static void test_render_engage(void)
+{
+	static struct sg_engage_port_view pv[100];
+	struct metrics_iface ifs[1] = {};
+	struct metrics_input in = {};
+	struct mbuf b;
+
+	strcpy(ifs[0].ifname, "eth0");
+	ifs[0].have_config = ifs[0].have_counters = true;
+	for (int i = 0; i < 100; i++)
+		pv[i].port = (__u16)(8000 + i);
+	pv[1].engaged = true;
+	pv[1].st.engages = 3;
+	pv[1].st.disengages = 2;
+	pv[1].change_unix_ns = 1700000000500000000ULL;
+	pv[2].st.engages = 1;
+	pv[2].st.disengages = 1;
+	ifs[0].engage = pv;
+	ifs[0].nengage = 3;
+	in.niface = 1;
+	in.ifaces = ifs;
+	mb_init(&b);
+	metrics_render(&b, &in);
+	SG_EXPECT("render_engaged", sample(b.p, "synguard_engaged{ifname=\"eth0\",port=\"8001\"}") == 1 &&
+		  sample(b.p, "synguard_engaged{ifname=\"eth0\",port=\"8000\"}") == 0 &&
+		  count_lines(b.p, "synguard_engaged{") == 3, "engaged gauge wrong");
+	SG_EXPECT("render_engage_transitions",
+		  sample(b.p, "synguard_engage_transitions_total{ifname=\"eth0\",port=\"8001\"}") == 3 &&
+		  sample(b.p, "synguard_disengage_transitions_total{ifname=\"eth0\",port=\"8001\"}") == 2 &&
+		  fabs(sample(b.p, "synguard_engage_last_change_seconds{ifname=\"eth0\",port=\"8001\"}") -
+		       1700000000.5) < 1e-3, "transition series wrong");
+	mb_free(&b);
+	ifs[0].nengage = 100;
+	mb_init(&b);
+	metrics_render(&b, &in);
+	SG_EXPECT("render_engage_many_ports", count_lines(b.p, "synguard_engaged{") == 2 &&
+		  sample(b.p, "synguard_engaged{ifname=\"eth0\",port=\"8002\"}") == 0,
+		  "%d series for 100 auto ports, 2 ever engaged", count_lines(b.p, "synguard_engaged{"));
+	mb_free(&b);
+}
+
 int main(void)
 {
+	test_render_engage();
 	test_primitives();
 	test_bounds();
 	test_histogram();
