@@ -50,3 +50,14 @@ else
 		sg_fail "$T scale" "rc $rc: $(tail -5 <<<"$out" | tr '\n' '|')"
 	fi
 fi
+
+# sg_tc with and without XDP metadata (tests/bench/bench_tc.c), a short run:
+# every path measured, or skipped where sg_tc cannot load (before 6.9)
+out=$("$SG_TOP/build/tests/bench/bench_tc" -r 1000 -n 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q "^bench_tc: skipped" <<<"$out"; then
+	sg_skip "$T tc" "$(grep '^bench_tc: skipped' <<<"$out")"
+elif [ $rc -eq 0 ] && [ "$(grep -cE '^(established ACK|listener ACK, cookie check|UDP) +[0-9]+ +[0-9]+' <<<"$out")" = 3 ]; then
+	sg_pass "$T tc: every path measured with and without metadata"
+else
+	sg_fail "$T tc" "rc $rc: $(tail -5 <<<"$out" | tr '\n' '|')"
+fi
