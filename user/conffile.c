@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "attach_libxdp.h"
 #include "conffile.h"
 #include "limits_opts.h"
 #include "engage_opts.h"
@@ -20,6 +21,7 @@ void sg_conf_free(struct sg_conf *c)
 		free(c->ifaces[i].ports);
 		free(c->ifaces[i].mode);
 		free(c->ifaces[i].key_file);
+		free(c->ifaces[i].attach);
 		for (int j = 0; j < SG_CONF_NLIMITS; j++)
 			free(c->ifaces[i].limit[j]);
 		for (int j = 0; j < SG_CONF_NACL; j++)
@@ -172,6 +174,24 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 		snprintf(f->ttl_arg, sizeof(f->ttl_arg), "%d", f->ttl);
 		return 0;
 	}
+	if (!strcmp(k, "attach")) {
+		enum sg_attach a;
+
+		if (sg_attach_parse(val, &a))
+			return fail(err, errlen, src, line, "bad attach '%s': use auto, libxdp or "
+				    "netlink", val);
+		free(f->attach);
+		return (f->attach = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
+	}
+	if (!strcmp(k, "prio")) {
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || *end || v < 1 || v > 1000)
+			return fail(err, errlen, src, line, "bad prio '%s': use 1..1000", val);
+		f->prio = (int)v;
+		snprintf(f->prio_arg, sizeof(f->prio_arg), "%d", f->prio);
+		return 0;
+	}
 	if (!strcmp(k, "key-file")) {
 		free(f->key_file);
 		return (f->key_file = strdup(val)) ? 0 : fail(err, errlen, src, line, "out of memory");
@@ -244,7 +264,8 @@ static int set_key(struct sg_conf_iface *f, const char *key, const char *val, co
 		return (f->acl[i] = strdup(val)) ? 0 : fail(err, errlen, src, line,
 							    "out of memory");
 	}
-	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, key-file, "
+	return fail(err, errlen, src, line, "unknown key '%s' (known: ports, mode, ttl, attach, "
+		    "prio, key-file, "
 		    "force, enable-syncookies, syn-limit, syn-burst, syn-limit-prefix6, "
 		    "syn-limit-table, synack-limit, monitor, allow, allow-file, deny, deny-file, "
 		    "acl-max, engage, engage-rate, engage-queue, engage-hold)", key);
@@ -399,6 +420,14 @@ int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_
 	if (f->ttl) {
 		argv[n++] = "--ttl";
 		argv[n++] = (char *)f->ttl_arg;
+	}
+	if (f->attach) {
+		argv[n++] = "--attach";
+		argv[n++] = f->attach;
+	}
+	if (f->prio) {
+		argv[n++] = "--prio";
+		argv[n++] = (char *)f->prio_arg;
 	}
 	if (f->key_file) {
 		argv[n++] = "--key-file";

@@ -52,6 +52,9 @@ struct sg_conf_iface {
 	/* engagement mode as written (validated), NULL: not given; index
 	 * enum sg_conf_engage. apply passes --engage auto unless told. */
 	char *engage[4];
+	char *attach;		/* --attach auto|libxdp|netlink, NULL: protect's default */
+	int prio;		/* --prio (libxdp run priority), 0: protect's default */
+	char prio_arg[8];	/* prio as text, for the protect argv */
 };
 
 /* the engagement keys, in the order of sg_conf_iface.engage[] */
@@ -104,7 +107,7 @@ void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
  * NULL-terminated; strings point into f. Returns argc (at most 42). */
-#define SG_CONF_ARGV_MAX 44
+#define SG_CONF_ARGV_MAX 48
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
 #endif

@@ -87,6 +87,21 @@ int main(void)
 			"--engage auto");
 	sg_conf_free(&c);
 
+	/* how XDP is attached: libxdp's dispatcher and its run priority */
+	SG_EXPECT("conf_attach_parse", !sg_conf_parse("[eth0]\nports=80\nattach = libxdp\n"
+						      "prio=30\n", "t", &c, err, sizeof(err)) &&
+		  c.n == 1, "%s", err);
+	if (c.n == 1)
+		argv_is("conf_argv_attach", &c.ifaces[0],
+			"protect eth0 --ports 80 --attach libxdp --prio 30 --engage auto");
+	sg_conf_free(&c);
+	SG_EXPECT("conf_attach_bad", sg_conf_parse("[eth0]\nports=80\nattach=dispatcher\n", "t",
+						   &c, err, sizeof(err)) &&
+		  strstr(err, "auto, libxdp or netlink"), "accepted attach=dispatcher: %s", err);
+	SG_EXPECT("conf_prio_bad", sg_conf_parse("[eth0]\nports=80\nprio=0\n", "t", &c, err,
+						 sizeof(err)) && strstr(err, "1..1000"),
+		  "accepted prio=0: %s", err);
+
 	/* engagement mode: apply's default is auto, the keys become options */
 	SG_EXPECT("conf_engage_parse", !sg_conf_parse("[eth0]\nports=80,443\nengage = auto:443\n"
 						      "engage-rate=500\nengage_queue = 60%\n"

@@ -29,9 +29,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${SG_VM_CACHE:-/var/cache/synguard-vm}
 # What `tests/run.sh` runs by default in the guest: the unit tests, the
-# defense's handshake/flood/forged-ACK tests, the tracer and the CLI. The
+# defense's handshake/flood/forged-ACK tests, the tracer, the CLI and the
+# libxdp coexistence (which the development kernel cannot run). The
 # full suite takes 35-60 minutes under TCG: pass `-- tests/run.sh` for it.
-DEFAULT_TESTS=${SG_VM_TESTS:-"unit/test_ test_defense_kcookie test_defense_handshake test_defense_syn_flood test_defense_ack_flood test_trace test_metrics test_cli_errors test_ops_exit_codes"}
+DEFAULT_TESTS=${SG_VM_TESTS:-"unit/test_ test_defense_kcookie test_defense_handshake test_defense_syn_flood test_defense_ack_flood test_trace test_metrics test_cli_errors test_ops_exit_codes test_deploy_libxdp test_fixed_len"}
 
 usage() { sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
