@@ -52,7 +52,7 @@
 #define SG_SPX_MARK		0x53475059U	/* "SGPY" */
 #define SG_CFG_ENGAGE_AUTO	(1U << 6)	/* protect --engage auto: some ports engage
 						 * cookies only under pressure (include/
-						 * engage.h, map sg_engage_cfg) */
+						 * engage_defs.h, map sg_engage_cfg) */
 #define SG_CFG_FIXED_LEN	(1U << 8)	/* XDP is the fixed-length build in a libxdp
 						 * dispatcher (bpf/fixed_len.h); set with
 						 * SG_CFG_NO_XDP_META. Read by status only */
