@@ -106,7 +106,7 @@ int sg_conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 void sg_conf_free(struct sg_conf *c);
 
 /* The `protect` argument vector for one interface (argv[0] = "protect"),
- * NULL-terminated; strings point into f. Returns argc (at most 42). */
+ * NULL-terminated; strings point into f. Returns argc (at most 45). */
 #define SG_CONF_ARGV_MAX 48
 int sg_conf_protect_argv(const struct sg_conf_iface *f, char *argv[SG_CONF_ARGV_MAX]);
 
