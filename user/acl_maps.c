@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "acl_index.h"
 #include "acl_maps.h"
 #include "common.h"
 
@@ -47,9 +48,9 @@ static size_t to_key(const struct sg_prefix *p, void *key)
 	return sizeof(*k);
 }
 
-static int fd_of(const struct sg_acl_fds *m, int family)
+static int hash_of(const struct sg_acl_fds *m, int family)
 {
-	return family == AF_INET6 ? m->fd6 : m->fd4;
+	return family == AF_INET6 ? m->h6 : m->h4;
 }
 
 int sg_acl_read_state(const struct sg_acl_fds *m, struct sg_acl_state *st)
@@ -87,16 +88,16 @@ int sg_acl_init(const struct sg_acl_fds *m, __u32 max)
 	return bpf_map_update_elem(m->state_fd, &zero, &st, BPF_ANY) ? -errno : 0;
 }
 
-/* Which list holds exactly p (SG_ACL_NONE: neither). The trie's lookup
- * finds the longest entry no longer than p that covers it; it is p itself
- * when its recorded length is p's. */
+/* Which list holds exactly p (SG_ACL_NONE: neither): the hash has every
+ * entry under its own length. */
 static enum sg_acl_verdict exact(const struct sg_acl_fds *m, const struct sg_prefix *p)
 {
 	union { struct sg_acl_key4 k4; struct sg_acl_key6 k6; } key;
 	struct sg_acl_val v;
 
+	memset(&key, 0, sizeof(key));
 	to_key(p, &key);
-	if (bpf_map_lookup_elem(fd_of(m, p->family), &key, &v) || v.prefixlen != p->len)
+	if (bpf_map_lookup_elem(hash_of(m, p->family), &key, &v) || v.prefixlen != p->len)
 		return SG_ACL_NONE;
 	return (enum sg_acl_verdict)v.verdict;
 }
@@ -174,19 +175,74 @@ static size_t v4_count(const struct sg_prefix *v, size_t n)
 	return i;
 }
 
-/* Insert or delete all of v (sorted), undoing a partial change on failure. */
+/* Insert or delete v[0..n) (one family) in its trie and its hash, undoing a
+ * partial change on failure. */
+static int apply_entries(int trie_fd, int hash_fd, bool insert, enum sg_acl_verdict list,
+			 const struct sg_prefix *v, size_t n)
+{
+	size_t dt = 0, dh = 0, x;
+	int err;
+
+	err = apply_family(trie_fd, insert, list, v, n, &dt);
+	if (!err)
+		err = apply_family(hash_fd, insert, list, v, n, &dh);
+	if (err) {
+		apply_family(trie_fd, !insert, list, v, dt, &x);
+		apply_family(hash_fd, !insert, list, v, dh, &x);
+	}
+	return err;
+}
+
+/* Insert or delete all of v (sorted), undoing a partial change on failure.
+ * Only the entries: the buckets follow in sync_index(). */
 static int apply_all(const struct sg_acl_fds *m, bool insert, enum sg_acl_verdict list,
 		     const struct sg_prefix *v, size_t n)
 {
-	size_t n4 = v4_count(v, n), d4 = 0, d6 = 0, x;
+	size_t n4 = v4_count(v, n);
 	int err;
 
-	err = apply_family(m->fd4, insert, list, v, n4, &d4);
-	if (!err)
-		err = apply_family(m->fd6, insert, list, v + n4, n - n4, &d6);
-	if (err) {
-		apply_family(m->fd4, !insert, list, v, d4, &x);
-		apply_family(m->fd6, !insert, list, v + n4, d6, &x);
+	err = apply_entries(m->fd4, m->h4, insert, list, v, n4);
+	if (!err) {
+		err = apply_entries(m->fd6, m->h6, insert, list, v + n4, n - n4);
+		if (err)
+			apply_entries(m->fd4, m->h4, !insert, list, v, n4);
+	}
+	return err;
+}
+
+/* The buckets of the families that v[0..n) (sorted) touches, rewritten
+ * from their hashes: after the entries of an addition are in, after those
+ * of a deletion are gone (include/acl_defs.h, "Live updates"). */
+static int sync_families(const struct sg_acl_fds *m, bool v4, bool v6)
+{
+	int err = 0;
+
+	if (v4)
+		err = sg_acl_index_sync(m->h4, m->b4, AF_INET, NULL);
+	if (!err && v6)
+		err = sg_acl_index_sync(m->h6, m->b6, AF_INET6, NULL);
+	return err;
+}
+
+static int sync_index(const struct sg_acl_fds *m, const struct sg_prefix *v, size_t n)
+{
+	size_t n4 = v4_count(v, n);
+
+	return sync_families(m, n4 > 0, n > n4);
+}
+
+/* Entries and then buckets; on failure the entries are undone and the
+ * buckets rewritten to match them again. */
+static int apply_synced(const struct sg_acl_fds *m, bool insert, enum sg_acl_verdict list,
+			const struct sg_prefix *v, size_t n)
+{
+	int err = apply_all(m, insert, list, v, n);
+
+	if (err)
+		return err;
+	if ((err = sync_index(m, v, n))) {
+		apply_all(m, !insert, list, v, n);
+		sync_index(m, v, n);
 	}
 	return err;
 }
@@ -253,12 +309,12 @@ int sg_acl_add(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 	if ((e = capacity(&st, list, st.n[slot(list, AF_INET)] + n4,
 			  st.n[slot(list, AF_INET6)] + n6, err, errlen)))
 		return e;
-	if ((e = apply_all(m, true, list, v, k)))
+	if ((e = apply_synced(m, true, list, v, k)))
 		return map_fail(e, err, errlen);
 	st.n[slot(list, AF_INET)] += (__u32)n4;
 	st.n[slot(list, AF_INET6)] += (__u32)n6;
 	if ((e = write_state(m, &st))) {
-		apply_all(m, false, list, v, k);
+		apply_synced(m, false, list, v, k);
 		return map_fail(e, err, errlen);
 	}
 	r->added = k;
@@ -291,7 +347,7 @@ int sg_acl_del(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 				   "was deleted)", s, sg_acl_list_name(in), sg_acl_list_name(list));
 		return SG_EXIT_USAGE;
 	}
-	if ((e = apply_all(m, false, list, v, n)))
+	if ((e = apply_synced(m, false, list, v, n)))
 		return map_fail(e, err, errlen);
 	count_families(v, n, &n4, &n6);
 	st.n[slot(list, AF_INET)] -= (__u32)n4 <= st.n[slot(list, AF_INET)] ?
@@ -299,43 +355,26 @@ int sg_acl_del(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 	st.n[slot(list, AF_INET6)] -= (__u32)n6 <= st.n[slot(list, AF_INET6)] ?
 				      (__u32)n6 : st.n[slot(list, AF_INET6)];
 	if ((e = write_state(m, &st))) {
-		apply_all(m, true, list, v, n);
+		apply_synced(m, true, list, v, n);
 		return map_fail(e, err, errlen);
 	}
 	r->removed = n;
 	return 0;
 }
 
-/* Walk one trie; keep the entries of list. */
+/* One family's entries of list, from its hash. */
 static int dump_family(int fd, int family, enum sg_acl_verdict list, struct sg_prefix **v,
 		       size_t *n, size_t *cap)
 {
-	union { struct sg_acl_key4 k4; struct sg_acl_key6 k6; } key, next;
-	struct sg_acl_val val;
-	void *prev = NULL;
+	struct sg_acl_ent *e;
+	size_t ne;
+	int err = sg_acl_entries(fd, family, &e, &ne);
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;	/* deleted meanwhile */
-		if (val.verdict != list)
-			continue;
-		struct sg_prefix p = { .family = (__u8)family };
-
-		if (family == AF_INET6) {
-			p.len = (__u8)key.k6.prefixlen;
-			memcpy(p.addr, key.k6.addr, 16);
-		} else {
-			p.len = (__u8)key.k4.prefixlen;
-			memcpy(p.addr, &key.k4.addr, 4);
-		}
-		if (val.prefixlen != p.len)
-			continue;	/* a covering entry answered: key gone meanwhile */
-		if (sg_prefix_push(v, n, cap, &p))
-			return -ENOMEM;
-	}
-	return errno == ENOENT ? 0 : -errno;
+	for (size_t i = 0; i < ne && !err; i++)
+		if (e[i].verdict == list && sg_prefix_push(v, n, cap, &e[i].p))
+			err = -ENOMEM;
+	free(e);
+	return err;
 }
 
 int sg_acl_dump(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_prefix **v,
@@ -346,9 +385,9 @@ int sg_acl_dump(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_
 
 	*v = NULL;
 	*n = 0;
-	err = dump_family(m->fd4, AF_INET, list, v, n, &cap);
+	err = dump_family(m->h4, AF_INET, list, v, n, &cap);
 	if (!err)
-		err = dump_family(m->fd6, AF_INET6, list, v, n, &cap);
+		err = dump_family(m->h6, AF_INET6, list, v, n, &cap);
 	if (err) {
 		free(*v);
 		*v = NULL;
@@ -372,6 +411,7 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 	struct sg_prefix *cur = NULL, *del = NULL, *add = NULL;
 	size_t ncur = 0, ndel = 0, nadd = 0, n4, n6;
 	struct sg_acl_state st;
+	bool v4, v6;
 	int e, rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -413,11 +453,23 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 		rc = map_fail(e, err, errlen);
 		goto out;
 	}
+	/* the buckets once, after both: a length bit that only moves between
+	 * entries of the same length never drops */
+	v4 = v4_count(del, ndel) || v4_count(add, nadd);
+	v6 = v4_count(del, ndel) < ndel || v4_count(add, nadd) < nadd;
+	if ((e = sync_families(m, v4, v6))) {
+		apply_all(m, false, list, add, nadd);
+		apply_all(m, true, list, del, ndel);
+		sync_families(m, v4, v6);
+		rc = map_fail(e, err, errlen);
+		goto out;
+	}
 	st.n[slot(list, AF_INET)] = (__u32)n4;
 	st.n[slot(list, AF_INET6)] = (__u32)n6;
 	if ((e = write_state(m, &st))) {
 		apply_all(m, false, list, add, nadd);
 		apply_all(m, true, list, del, ndel);
+		sync_families(m, v4, v6);
 		rc = map_fail(e, err, errlen);
 		goto out;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * acl_maps.h - the one writer of the allow and deny lists (maps sg_acl4,
- * sg_acl6, sg_acl; include/acl_defs.h). Used by `allow`/`deny` and by
+ * sg_acl6, sg_acl4h, sg_acl6h, sg_acl4b, sg_acl6b, sg_acl; include/acl_defs.h;
+ * the hashes and buckets through acl_index.c). Used by `allow`/`deny` and by
  * `protect --allow/--deny` (and so `apply`), always under the interface lock.
  *
  * Every change is checked in full before the maps are touched (syntax was
@@ -24,9 +25,11 @@
 #include "prefix.h"
 
 struct sg_acl_fds {
-	int fd4;		/* sg_acl4 */
+	int fd4;		/* sg_acl4 (trie) */
 	int fd6;		/* sg_acl6 */
 	int state_fd;		/* sg_acl */
+	int h4, h6;		/* sg_acl4h, sg_acl6h (hashes: every entry) */
+	int b4, b6;		/* sg_acl4b, sg_acl6b (buckets) */
 };
 
 /* What a change did, for the report. */

@@ -9,7 +9,14 @@ bool sg_acl_fds_of(const struct sg_defense *d, struct sg_acl_fds *m)
 	m->fd4 = d->acl4_fd;
 	m->fd6 = d->acl6_fd;
 	m->state_fd = d->acl_fd;
-	return m->fd4 >= 0 && m->fd6 >= 0 && m->state_fd >= 0;
+	m->h4 = d->aclx_fd[0];
+	m->h6 = d->aclx_fd[1];
+	m->b4 = d->aclx_fd[2];
+	m->b6 = d->aclx_fd[3];
+	/* a build with the tries but not the fast structure (before it) is
+	 * an older build too: its lists cannot be kept consistent here */
+	return m->fd4 >= 0 && m->fd6 >= 0 && m->state_fd >= 0 && m->h4 >= 0 && m->h6 >= 0 &&
+	       m->b4 >= 0 && m->b6 >= 0;
 }
 
 void sg_acl_state_fields(struct jw *w, const struct sg_acl_state *st)

@@ -1008,7 +1008,11 @@ static int set_acl_size(struct synguard *skel, const struct protect_opts *o)
 	__u32 max = o->acl.max ? o->acl.max : SG_ACL_MAX_DEFAULT;
 	int err = bpf_map__set_max_entries(skel->maps.sg_acl4, 2 * max);
 
-	return err ? err : bpf_map__set_max_entries(skel->maps.sg_acl6, 2 * max);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.sg_acl6, 2 * max);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.sg_acl4h, 2 * max);
+	return err ? err : bpf_map__set_max_entries(skel->maps.sg_acl6h, 2 * max);
 }
 
 /* The defense object of a fresh protection, ready to load: the fixed-length
@@ -1185,6 +1189,10 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	acl_fds.fd4 = bpf_map__fd(skel->maps.sg_acl4);
 	acl_fds.fd6 = bpf_map__fd(skel->maps.sg_acl6);
 	acl_fds.state_fd = bpf_map__fd(skel->maps.sg_acl);
+	acl_fds.h4 = bpf_map__fd(skel->maps.sg_acl4h);
+	acl_fds.h6 = bpf_map__fd(skel->maps.sg_acl6h);
+	acl_fds.b4 = bpf_map__fd(skel->maps.sg_acl4b);
+	acl_fds.b6 = bpf_map__fd(skel->maps.sg_acl6b);
 	err = sg_acl_init(&acl_fds, o->acl.max ? o->acl.max : SG_ACL_MAX_DEFAULT);
 	if (err) {
 		rollback(u);

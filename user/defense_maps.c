@@ -20,6 +20,8 @@ static void init(struct sg_defense *d, int ifindex)
 	d->xdp_fd = d->config_fd = d->stats_fd = d->synts_fd = d->limits_fd = d->src_fd = -1;
 	d->keys_fd = d->trace_fd = d->state_fd = -1;
 	d->acl4_fd = d->acl6_fd = d->acl_fd = -1;
+	for (int i = 0; i < 4; i++)
+		d->aclx_fd[i] = -1;
 	d->engage_cfg_fd = d->engage_fd = d->engage_log_fd = -1;
 	if (!if_indextoname(ifindex, d->ifname))
 		snprintf(d->ifname, sizeof(d->ifname), "if%d", ifindex);
@@ -30,7 +32,8 @@ void sg_defense_close(struct sg_defense *d)
 	int *fds[] = { &d->xdp_fd, &d->config_fd, &d->stats_fd, &d->synts_fd,
 		       &d->keys_fd, &d->trace_fd, &d->state_fd, &d->limits_fd, &d->src_fd,
 		       &d->acl4_fd, &d->acl6_fd, &d->acl_fd, &d->engage_cfg_fd, &d->engage_fd,
-		       &d->engage_log_fd };
+		       &d->engage_log_fd, &d->aclx_fd[0], &d->aclx_fd[1], &d->aclx_fd[2],
+		       &d->aclx_fd[3] };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -100,6 +103,15 @@ static int open_maps(struct sg_defense *d)
 		} else if (!strcmp(mi.name, "sg_acl")) {
 			slot = &d->acl_fd;
 			want = sizeof(struct sg_acl_state);
+		} else if (!strcmp(mi.name, "sg_acl4h") || !strcmp(mi.name, "sg_acl6h")) {
+			slot = &d->aclx_fd[mi.name[6] == '6'];
+			want = sizeof(struct sg_acl_val);
+		} else if (!strcmp(mi.name, "sg_acl4b")) {
+			slot = &d->aclx_fd[2];
+			want = sizeof(struct sg_acl_bucket4);
+		} else if (!strcmp(mi.name, "sg_acl6b")) {
+			slot = &d->aclx_fd[3];
+			want = sizeof(struct sg_acl_bucket6);
 		} else if (!strcmp(mi.name, "sg_engage_cfg")) {
 			slot = &d->engage_cfg_fd;
 			want = sizeof(struct sg_engage_cfg);

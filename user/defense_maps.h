@@ -35,6 +35,8 @@ struct sg_defense {
 	int acl4_fd;		/* maps sg_acl4, sg_acl6, sg_acl: the allow and deny */
 	int acl6_fd;		/* lists (include/acl_defs.h); -1 if absent (an */
 	int acl_fd;		/* older build) */
+	int aclx_fd[4];		/* sg_acl4h, sg_acl6h, sg_acl4b, sg_acl6b: their fast */
+				/* structure (-1 if absent: an older build) */
 	int engage_cfg_fd;	/* maps sg_engage_cfg, sg_engage, sg_engage_log: */
 	int engage_fd;		/* engagement mode (include/engage_defs.h); -1 if */
 	int engage_log_fd;	/* absent (an older build) */

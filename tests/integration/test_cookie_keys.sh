@@ -55,7 +55,7 @@ sg_expect_rc ${T}_protect_key 0 S protect "$IF_S" --ports $PORT -m native --key-
 xid=$(sg_xdp_id "$NS_S" "$IF_S")
 mids=$(bpftool prog show id "$xid" -j | jq -r '.map_ids[]')
 names=$(for m in $mids; do bpftool map show id "$m" -j | jq -r .name; done | sort | tr '\n' ' ')
-[ "$names" = "sg_acl sg_acl4 sg_acl6 sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_recent sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace " ] &&
+[ "$names" = "sg_acl sg_acl4 sg_acl4b sg_acl4h sg_acl6 sg_acl6b sg_acl6h sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_recent sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace " ] &&
 	sg_pass ${T}_maps_split || sg_fail ${T}_maps_split "maps: $names"
 
 # an unprivileged user: no pin and no map id gives it anything
