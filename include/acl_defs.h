@@ -3,7 +3,7 @@
  * acl_defs.h - the allow and deny lists (issue 11): what BPF (bpf/acl.h) and the
  * CLI (user/acl_maps.c) share.
  *
- * One LPM trie per address family (sg_acl4, sg_acl6) holds both lists: each
+ * Per address family both lists are held together: each
  * entry's value says which list it is in, so one lookup answers both, and a
  * source matching an allowed and a denied prefix gets the verdict of the
  * longer one (longest-prefix match across both lists). The same prefix in
@@ -23,7 +23,10 @@
  *     verdict of the longest prefix of length <= 16 covering it, and a
  *     bitmap of the lengths > 16 of the prefixes inside it;
  *   - sg_acl4h / sg_acl6h (HASH): every entry, keyed like the trie (length,
- *     address masked to it), value as the trie's.
+ *     address masked to it), value as the trie's;
+ *   - sg_acl4 / sg_acl6 (LPM trie): the entries a dense bucket needs (see
+ *     SG_ACL_F_TRIE); a list without dense buckets keeps only its prefixes
+ *     of length <= 16 there, so a load writes little more than the hash.
  * XDP reads the source's bucket; for each length in its bitmap, longest
  * first, it looks up the source masked to that length in the hash and takes
  * the first hit; no hit: the bucket's verdict. A bucket with more than
@@ -31,8 +34,10 @@
  * over both lists, as the trie answers it. A source in a bucket without
  * prefixes costs one array lookup.
  *
- * Live updates: the entries (trie and hash) are written first, the buckets
- * after (recomputed from the whole list and rewritten where they differ);
+ * Live updates: the entries (hash, and trie where needed) are written
+ * first, the buckets after (recomputed from the whole list and rewritten
+ * where they differ); a bucket turns dense only once the trie holds all it
+ * needs;
  * a length bit is set after its entries exist and cleared only when the
  * last entry of that length in the bucket is gone. A reader that sees a
  * bucket half-written sees each bit and the verdict byte either old or new,
@@ -74,8 +79,16 @@ enum sg_acl_verdict {
 struct sg_acl_val {
 	__u8 verdict;		/* enum sg_acl_verdict */
 	__u8 prefixlen;		/* the entry's own length (user space's exact-match test) */
-	__u16 pad;
+	__u8 flags;		/* SG_ACL_F_*: user space's bookkeeping, XDP ignores them */
+	__u8 pad;
 };
+
+/* In the hash: the entry may be in the trie too (set before it is put
+ * there). The trie holds every prefix of length <= 16 and the longer ones
+ * of every /16 that is or was dense (more than SG_ACL_PROBES lengths) since
+ * they were added: a /16 that stops being dense keeps its entries there, as
+ * XDP may have read the bucket just before; a deleted entry leaves both. */
+#define SG_ACL_F_TRIE		1
 
 /* The first level: one bucket per /16 of the source (sg_acl4b, sg_acl6b). */
 #define SG_ACL_BUCKET_BITS	16

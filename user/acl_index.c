@@ -40,6 +40,7 @@ static int push(struct sg_acl_ent **v, size_t *n, size_t *cap, int family, const
 	memset(e, 0, sizeof(*e));
 	e->p.family = (__u8)family;
 	e->verdict = val->verdict;
+	e->flags = val->flags;
 	if (family == AF_INET6) {
 		const struct sg_acl_key6 *k = key;
 
@@ -139,6 +140,25 @@ static __u32 bucket_of(const __u8 *addr)
 	return ((__u32)addr[0] << 8 | addr[1]) >> (16 - SG_ACL_BUCKET_BITS);
 }
 
+__u32 sg_acl_bucket_of(const struct sg_prefix *p)
+{
+	return bucket_of(p->addr);
+}
+
+bool sg_acl_bucket_dense(int family, const void *b, __u32 idx)
+{
+	int n;
+
+	if (family == AF_INET6) {
+		const struct sg_acl_bucket6 *b6 = (const struct sg_acl_bucket6 *)b + idx;
+
+		n = __builtin_popcountll(b6->lens[0]) + __builtin_popcountll(b6->lens[1]);
+	} else {
+		n = __builtin_popcount(((const struct sg_acl_bucket4 *)b + idx)->lens);
+	}
+	return n > SG_ACL_PROBES;	/* as bpf/acl.h decides */
+}
+
 static void set_len(int family, void *b, __u8 len)
 {
 	if (family == AF_INET6) {
@@ -166,6 +186,9 @@ int sg_acl_buckets_compute(int family, const struct sg_acl_ent *v, size_t n, voi
 	for (size_t i = 0; i < n; i++) {
 		const struct sg_acl_ent *e = &v[i];
 		__u32 first = bucket_of(e->p.addr);
+
+		if (e->p.family != family || e->verdict == SG_ACL_NONE)
+			continue;	/* the other family; an entry being deleted */
 
 		if (e->p.len > SG_ACL_BUCKET_BITS) {
 			set_len(family, base + first * bsz, e->p.len);
@@ -217,25 +240,17 @@ one_by_one:
 	return 0;
 }
 
-int sg_acl_index_sync(int hash_fd, int bucket_fd, int family, size_t *written)
+int sg_acl_buckets_write(int bucket_fd, int family, const void *want_v, size_t *written)
 {
-	size_t bsz = bucket_size(family), n = 0, w = 0;
-	struct sg_acl_ent *v = NULL;
-	char *want, *cur;
+	size_t bsz = bucket_size(family), w = 0;
+	const char *want = want_v;
+	char *cur = malloc(SG_ACL_BUCKETS * bsz);
 	int err;
 
 	if (written)
 		*written = 0;
-	want = malloc(SG_ACL_BUCKETS * bsz);
-	cur = malloc(SG_ACL_BUCKETS * bsz);
-	if (!want || !cur) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if ((err = sg_acl_entries(hash_fd, family, &v, &n)))
-		goto out;
-	if ((err = sg_acl_buckets_compute(family, v, n, want)))
-		goto out;
+	if (!cur)
+		return -ENOMEM;
 	if ((err = read_buckets(bucket_fd, family, cur)))
 		goto out;
 	for (__u32 i = 0; i < SG_ACL_BUCKETS; i++) {
@@ -250,8 +265,22 @@ int sg_acl_index_sync(int hash_fd, int bucket_fd, int family, size_t *written)
 	if (written)
 		*written = w;
 out:
+	free(cur);
+	return err;
+}
+
+int sg_acl_index_sync(int hash_fd, int bucket_fd, int family, size_t *written)
+{
+	struct sg_acl_ent *v = NULL;
+	void *want = malloc(SG_ACL_BUCKETS * bucket_size(family));
+	size_t n = 0;
+	int err = want ? sg_acl_entries(hash_fd, family, &v, &n) : -ENOMEM;
+
+	if (!err)
+		err = sg_acl_buckets_compute(family, v, n, want);
+	if (!err)
+		err = sg_acl_buckets_write(bucket_fd, family, want, written);
 	free(v);
 	free(want);
-	free(cur);
 	return err;
 }

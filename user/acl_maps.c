@@ -48,11 +48,6 @@ static size_t to_key(const struct sg_prefix *p, void *key)
 	return sizeof(*k);
 }
 
-static int hash_of(const struct sg_acl_fds *m, int family)
-{
-	return family == AF_INET6 ? m->h6 : m->h4;
-}
-
 int sg_acl_read_state(const struct sg_acl_fds *m, struct sg_acl_state *st)
 {
 	__u32 zero = 0;
@@ -88,81 +83,80 @@ int sg_acl_init(const struct sg_acl_fds *m, __u32 max)
 	return bpf_map_update_elem(m->state_fd, &zero, &st, BPF_ANY) ? -errno : 0;
 }
 
-/* Which list holds exactly p (SG_ACL_NONE: neither): the hash has every
- * entry under its own length. */
-static enum sg_acl_verdict exact(const struct sg_acl_fds *m, const struct sg_prefix *p)
-{
-	union { struct sg_acl_key4 k4; struct sg_acl_key6 k6; } key;
-	struct sg_acl_val v;
+/* Every entry of both lists with its hash flags, read once per change (one
+ * batch read of each family's hash touched, rather than a lookup per
+ * prefix), sorted by prefix in v[0..sorted). A change marks its deletions
+ * SG_ACL_NONE (acl_index.c skips those) and appends its additions. */
+struct snap {
+	struct sg_acl_ent *v;
+	size_t n, cap, sorted;
+};
 
-	memset(&key, 0, sizeof(key));
-	to_key(p, &key);
-	if (bpf_map_lookup_elem(hash_of(m, p->family), &key, &v) || v.prefixlen != p->len)
-		return SG_ACL_NONE;
-	return (enum sg_acl_verdict)v.verdict;
+static int ent_cmp(const void *a, const void *b)
+{
+	return sg_prefix_cmp(&((const struct sg_acl_ent *)a)->p, &((const struct sg_acl_ent *)b)->p);
 }
 
-/* Insert (BPF_NOEXIST) or delete the prefixes v[0..n) of one family, in a
- * batch where the kernel has batch operations for tries, else one by one.
- * *done: how many took effect (the first *done). 0 or -errno. */
-static int apply_family(int fd, bool insert, enum sg_acl_verdict list,
-			const struct sg_prefix *v, size_t n, size_t *done)
+static int snap_grow(struct snap *s, size_t more)
 {
-	/* batches take no BPF_NOEXIST (EINVAL); the caller checked that no
-	 * entry exists, under the interface lock */
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t ksz = v && n && v[0].family == AF_INET6 ? sizeof(struct sg_acl_key6) :
-							   sizeof(struct sg_acl_key4);
-	struct sg_acl_val *vals = NULL;
-	char *keys;
-	__u32 cnt;
+	struct sg_acl_ent *nv;
+	size_t nc;
+
+	if (s->n + more <= s->cap)
+		return 0;
+	nc = s->n + more;
+	nv = realloc(s->v, (nc ? nc : 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	s->v = nv;
+	s->cap = nc;
+	return 0;
+}
+
+/* The entries of the families asked for (v4, v6). */
+static int snap_load(const struct sg_acl_fds *m, struct snap *s, bool v4, bool v6)
+{
 	int err = 0;
 
-	*done = 0;
-	if (!n)
-		return 0;
-	keys = malloc(n * ksz);
-	if (insert)
-		vals = calloc(n, sizeof(*vals));
-	if (!keys || (insert && !vals)) {
-		free(keys);
-		free(vals);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		to_key(&v[i], keys + i * ksz);
-		if (insert) {
-			vals[i].verdict = (__u8)list;
-			vals[i].prefixlen = v[i].len;
+	memset(s, 0, sizeof(*s));
+	for (int f = 0; f < 2 && !err; f++) {
+		struct sg_acl_ent *e = NULL;
+		size_t ne = 0;
+
+		if (!(f ? v6 : v4))
+			continue;
+		err = sg_acl_entries(f ? m->h6 : m->h4, f ? AF_INET6 : AF_INET, &e, &ne);
+		if (!err && !(err = snap_grow(s, ne))) {
+			if (ne)
+				memcpy(s->v + s->n, e, ne * sizeof(*e));
+			s->n += ne;
 		}
+		free(e);
 	}
-	cnt = (__u32)n;
-	if (insert)
-		err = bpf_map_update_batch(fd, keys, vals, &cnt, &opts);
-	else
-		err = bpf_map_delete_batch(fd, keys, &cnt, &opts);
-	if (!err) {
-		*done = n;
-	} else if (errno == ENOTSUPP || errno == EOPNOTSUPP) {
-		/* no batch operations on tries here: one by one */
-		err = 0;
-		for (size_t i = 0; i < n && !err; i++) {
-			if (insert)
-				err = bpf_map_update_elem(fd, keys + i * ksz, &vals[i], BPF_NOEXIST);
-			else
-				err = bpf_map_delete_elem(fd, keys + i * ksz);
-			if (err)
-				err = -errno;
-			else
-				(*done)++;
-		}
-	} else {
-		err = -errno;
-		*done = cnt;
+	if (err) {
+		free(s->v);
+		memset(s, 0, sizeof(*s));
+		return err;
 	}
-	free(keys);
-	free(vals);
-	return err;
+	s->sorted = s->n;
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), ent_cmp);
+	return 0;
+}
+
+static struct sg_acl_ent *snap_find(const struct snap *s, const struct sg_prefix *p)
+{
+	struct sg_acl_ent key = { .p = *p };
+
+	return s->sorted ? bsearch(&key, s->v, s->sorted, sizeof(*s->v), ent_cmp) : NULL;
+}
+
+/* Which list holds exactly p (SG_ACL_NONE: neither). */
+static enum sg_acl_verdict exact(const struct snap *s, const struct sg_prefix *p)
+{
+	const struct sg_acl_ent *e = snap_find(s, p);
+
+	return e ? (enum sg_acl_verdict)e->verdict : SG_ACL_NONE;
 }
 
 /* v sorted by family: the IPv4 part, then the IPv6 part. */
@@ -175,75 +169,256 @@ static size_t v4_count(const struct sg_prefix *v, size_t n)
 	return i;
 }
 
-/* Insert or delete v[0..n) (one family) in its trie and its hash, undoing a
- * partial change on failure. */
-static int apply_entries(int trie_fd, int hash_fd, bool insert, enum sg_acl_verdict list,
-			 const struct sg_prefix *v, size_t n)
+static size_t key_size(int family)
 {
-	size_t dt = 0, dh = 0, x;
-	int err;
-
-	err = apply_family(trie_fd, insert, list, v, n, &dt);
-	if (!err)
-		err = apply_family(hash_fd, insert, list, v, n, &dh);
-	if (err) {
-		apply_family(trie_fd, !insert, list, v, dt, &x);
-		apply_family(hash_fd, !insert, list, v, dh, &x);
-	}
-	return err;
+	return family == AF_INET6 ? sizeof(struct sg_acl_key6) : sizeof(struct sg_acl_key4);
 }
 
-/* Insert or delete all of v (sorted), undoing a partial change on failure.
- * Only the entries: the buckets follow in sync_index(). */
-static int apply_all(const struct sg_acl_fds *m, bool insert, enum sg_acl_verdict list,
-		     const struct sg_prefix *v, size_t n)
+/* Write e[0..n) (one family) into a trie or hash, BPF_ANY: in a batch where
+ * the kernel has batch operations for the map type, else one by one. */
+static int put(int fd, int family, const struct sg_acl_ent *e, size_t n)
 {
-	size_t n4 = v4_count(v, n);
-	int err;
-
-	err = apply_entries(m->fd4, m->h4, insert, list, v, n4);
-	if (!err) {
-		err = apply_entries(m->fd6, m->h6, insert, list, v + n4, n - n4);
-		if (err)
-			apply_entries(m->fd4, m->h4, !insert, list, v, n4);
-	}
-	return err;
-}
-
-/* The buckets of the families that v[0..n) (sorted) touches, rewritten
- * from their hashes: after the entries of an addition are in, after those
- * of a deletion are gone (include/acl_defs.h, "Live updates"). */
-static int sync_families(const struct sg_acl_fds *m, bool v4, bool v6)
-{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t ksz = key_size(family);
+	struct sg_acl_val *vals;
+	char *keys;
+	__u32 cnt;
 	int err = 0;
 
-	if (v4)
-		err = sg_acl_index_sync(m->h4, m->b4, AF_INET, NULL);
-	if (!err && v6)
-		err = sg_acl_index_sync(m->h6, m->b6, AF_INET6, NULL);
+	if (!n)
+		return 0;
+	keys = malloc(n * ksz);
+	vals = calloc(n, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		to_key(&e[i].p, keys + i * ksz);
+		vals[i].verdict = e[i].verdict;
+		vals[i].prefixlen = e[i].p.len;
+		vals[i].flags = e[i].flags;
+	}
+	cnt = (__u32)n;
+	if (bpf_map_update_batch(fd, keys, vals, &cnt, &opts)) {
+		err = -errno;
+		if (err == -ENOTSUPP || err == -EOPNOTSUPP || err == -EINVAL) {
+			err = 0;
+			for (size_t i = 0; i < n && !err; i++)
+				if (bpf_map_update_elem(fd, keys + i * ksz, &vals[i], BPF_ANY))
+					err = -errno;
+		}
+	}
+	free(keys);
+	free(vals);
 	return err;
 }
 
-static int sync_index(const struct sg_acl_fds *m, const struct sg_prefix *v, size_t n)
+/* Delete v[0..n) (one family); with missing_ok an absent key is no error. */
+static int del(int fd, int family, const struct sg_prefix *v, size_t n, bool missing_ok)
 {
-	size_t n4 = v4_count(v, n);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t ksz = key_size(family), i = 0;
+	__u32 cnt;
+	char *keys;
+	int err = 0;
 
-	return sync_families(m, n4 > 0, n > n4);
+	if (!n)
+		return 0;
+	keys = malloc(n * ksz);
+	if (!keys)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++)
+		to_key(&v[j], keys + j * ksz);
+	cnt = (__u32)n;
+	if (bpf_map_delete_batch(fd, keys, &cnt, &opts)) {
+		err = -errno;
+		if (err == -ENOTSUPP || err == -EOPNOTSUPP || err == -EINVAL)
+			cnt = 0;	/* no batches: from the start, one by one */
+		if (err == -ENOTSUPP || err == -EOPNOTSUPP || err == -EINVAL ||
+		    (err == -ENOENT && missing_ok)) {
+			err = 0;
+			for (i = cnt; i < n && !err; i++)
+				if (bpf_map_delete_elem(fd, keys + i * ksz) &&
+				    !(errno == ENOENT && missing_ok))
+					err = -errno;
+		}
+	}
+	free(keys);
+	return err;
 }
 
-/* Entries and then buckets; on failure the entries are undone and the
- * buckets rewritten to match them again. */
-static int apply_synced(const struct sg_acl_fds *m, bool insert, enum sg_acl_verdict list,
-			const struct sg_prefix *v, size_t n)
+static int trie_of(const struct sg_acl_fds *m, int f)
 {
-	int err = apply_all(m, insert, list, v, n);
+	return f ? m->fd6 : m->fd4;
+}
 
-	if (err)
+static int hash_of(const struct sg_acl_fds *m, int f)
+{
+	return f ? m->h6 : m->h4;
+}
+
+static int buckets_of(const struct sg_acl_fds *m, int f)
+{
+	return f ? m->b6 : m->b4;
+}
+
+/* What one family's part of a change writes, in this order (include/
+ * acl_defs.h, "Live updates"): */
+struct fam_change {
+	struct sg_prefix *trie_del;	/* 1. deleted entries that may be in the trie */
+	size_t ntrie_del;
+	const struct sg_prefix *del;	/* 2. deleted entries (hash) */
+	size_t ndel;
+	struct sg_acl_ent *hash_put;	/* 3. new entries, and old ones newly flagged */
+	size_t nhash_put;
+	struct sg_acl_ent *trie_put;	/* 4. entries the trie must hold now */
+	size_t ntrie_put;
+	void *want;			/* 5. the buckets */
+};
+
+static void fam_free(struct fam_change *c)
+{
+	free(c->trie_del);
+	free(c->hash_put);
+	free(c->trie_put);
+	free(c->want);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Plan family f's part: s already has the deletions marked and additions
+ * appended (flags 0); d[0..nd) the deleted prefixes, their old flags in
+ * dflags. Sets SG_ACL_F_TRIE in s on every entry the trie must hold: all of
+ * length <= 16, and all of a bucket that is dense after the change. */
+static int plan(struct snap *s, int f, const struct sg_prefix *d, size_t nd,
+		const __u8 *dflags, struct fam_change *c)
+{
+	int family = f ? AF_INET6 : AF_INET;
+	size_t bsz = f ? sizeof(struct sg_acl_bucket6) : sizeof(struct sg_acl_bucket4);
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->del = d;
+	c->ndel = nd;
+	c->want = malloc(SG_ACL_BUCKETS * bsz);
+	c->trie_del = malloc((nd ? nd : 1) * sizeof(*c->trie_del));
+	c->hash_put = malloc((s->n ? s->n : 1) * sizeof(*c->hash_put));
+	c->trie_put = malloc((s->n ? s->n : 1) * sizeof(*c->trie_put));
+	if (!c->want || !c->trie_del || !c->hash_put || !c->trie_put)
+		return -ENOMEM;
+	for (size_t i = 0; i < nd; i++)
+		if (dflags[i] & SG_ACL_F_TRIE)
+			c->trie_del[c->ntrie_del++] = d[i];
+	if ((err = sg_acl_buckets_compute(family, s->v, s->n, c->want)))
 		return err;
-	if ((err = sync_index(m, v, n))) {
-		apply_all(m, !insert, list, v, n);
-		sync_index(m, v, n);
+	for (size_t i = 0; i < s->n; i++) {
+		struct sg_acl_ent *e = &s->v[i];
+		bool added = i >= s->sorted;
+
+		if (e->p.family != family || e->verdict == SG_ACL_NONE)
+			continue;
+		if (!(e->flags & SG_ACL_F_TRIE) &&
+		    (e->p.len <= SG_ACL_BUCKET_BITS ||
+		     sg_acl_bucket_dense(family, c->want, sg_acl_bucket_of(&e->p)))) {
+			e->flags |= SG_ACL_F_TRIE;
+			c->trie_put[c->ntrie_put++] = *e;
+			if (!added)
+				c->hash_put[c->nhash_put++] = *e;	/* the flag */
+		}
+		if (added)
+			c->hash_put[c->nhash_put++] = *e;
 	}
+	return 0;
+}
+
+static int fam_apply(const struct sg_acl_fds *m, int f, const struct fam_change *c)
+{
+	int family = f ? AF_INET6 : AF_INET, err;
+
+	if ((err = del(trie_of(m, f), family, c->trie_del, c->ntrie_del, true)) ||
+	    (err = del(hash_of(m, f), family, c->del, c->ndel, false)) ||
+	    (err = put(hash_of(m, f), family, c->hash_put, c->nhash_put)) ||
+	    (err = put(trie_of(m, f), family, c->trie_put, c->ntrie_put)))
+		return err;
+	return sg_acl_buckets_write(buckets_of(m, f), family, c->want, NULL);
+}
+
+/* Undo a change that failed or was taken back (best effort): the deleted
+ * entries back (flagged, and in the trie), the added ones out of both,
+ * the buckets from the hash. */
+static void rollback(const struct sg_acl_fds *m, enum sg_acl_verdict list,
+		     const struct sg_prefix *add, size_t nadd, const struct sg_prefix *d, size_t nd)
+{
+	size_t a4 = v4_count(add, nadd), d4 = v4_count(d, nd);
+
+	for (int f = 0; f < 2; f++) {
+		const struct sg_prefix *fd = f ? d + d4 : d, *fa = f ? add + a4 : add;
+		size_t nfd = f ? nd - d4 : d4, nfa = f ? nadd - a4 : a4;
+		int family = f ? AF_INET6 : AF_INET;
+		struct sg_acl_ent *e;
+
+		if (!nfd && !nfa)
+			continue;
+		e = calloc(nfd ? nfd : 1, sizeof(*e));
+		for (size_t i = 0; e && i < nfd; i++) {
+			e[i].p = fd[i];
+			e[i].verdict = (__u8)list;
+			e[i].flags = SG_ACL_F_TRIE;
+		}
+		if (e) {
+			put(trie_of(m, f), family, e, nfd);
+			put(hash_of(m, f), family, e, nfd);
+		}
+		free(e);
+		del(hash_of(m, f), family, fa, nfa, true);
+		del(trie_of(m, f), family, fa, nfa, true);
+		sg_acl_index_sync(hash_of(m, f), buckets_of(m, f), family, NULL);
+	}
+}
+
+/* The one way the lists change: delete d[0..nd) and add add[0..nadd) (both
+ * sorted, of list; additions new, deletions present, as checked against
+ * s, the snapshot of the families they touch). 0 or -errno, the change
+ * undone on failure. */
+static int commit(const struct sg_acl_fds *m, struct snap *s, enum sg_acl_verdict list,
+		  const struct sg_prefix *add, size_t nadd, const struct sg_prefix *d, size_t nd)
+{
+	size_t a4 = v4_count(add, nadd), d4 = v4_count(d, nd);
+	__u8 *dflags = malloc(nd ? nd : 1);
+	struct fam_change c[2] = {};
+	int err = 0;
+
+	if (!dflags || snap_grow(s, nadd)) {
+		free(dflags);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		struct sg_acl_ent *e = snap_find(s, &d[i]);
+
+		dflags[i] = e ? e->flags : SG_ACL_F_TRIE;
+		if (e)
+			e->verdict = SG_ACL_NONE;
+	}
+	for (size_t i = 0; i < nadd; i++) {
+		memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+		s->v[s->n].p = add[i];
+		s->v[s->n++].verdict = (__u8)list;
+	}
+	for (int f = 0; f < 2 && !err; f++) {
+		size_t nfa = f ? nadd - a4 : a4, nfd = f ? nd - d4 : d4;
+
+		if (!nfa && !nfd)
+			continue;
+		err = plan(s, f, f ? d + d4 : d, nfd, f ? dflags + d4 : dflags, &c[f]);
+		if (!err)
+			err = fam_apply(m, f, &c[f]);
+	}
+	if (err)
+		rollback(m, list, add, nadd, d, nd);
+	fam_free(&c[0]);
+	fam_free(&c[1]);
+	free(dflags);
 	return err;
 }
 
@@ -287,38 +462,48 @@ int sg_acl_add(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 {
 	struct sg_acl_state st;
 	size_t k = 0, n4, n6;
-	int e;
+	struct snap sn;
+	int e, rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	if ((e = sg_acl_read_state(m, &st)))
 		return map_fail(e, err, errlen);
 	n = sg_prefix_dedup(v, n);
+	if ((e = snap_load(m, &sn, v4_count(v, n) > 0, v4_count(v, n) < n)))
+		return map_fail(e, err, errlen);
 	/* keep only the new ones, refusing conflicts before any change */
 	for (size_t i = 0; i < n; i++) {
-		enum sg_acl_verdict in = exact(m, &v[i]);
+		enum sg_acl_verdict in = exact(&sn, &v[i]);
 
 		if (in == list) {
 			r->present++;
 			continue;
 		}
-		if (in != SG_ACL_NONE)
-			return conflict(&v[i], list, err, errlen);
+		if (in != SG_ACL_NONE) {
+			rc = conflict(&v[i], list, err, errlen);
+			goto out;
+		}
 		v[k++] = v[i];
 	}
 	count_families(v, k, &n4, &n6);
-	if ((e = capacity(&st, list, st.n[slot(list, AF_INET)] + n4,
-			  st.n[slot(list, AF_INET6)] + n6, err, errlen)))
-		return e;
-	if ((e = apply_synced(m, true, list, v, k)))
-		return map_fail(e, err, errlen);
+	if ((rc = capacity(&st, list, st.n[slot(list, AF_INET)] + n4,
+			   st.n[slot(list, AF_INET6)] + n6, err, errlen)))
+		goto out;
+	if ((e = commit(m, &sn, list, v, k, NULL, 0))) {
+		rc = map_fail(e, err, errlen);
+		goto out;
+	}
 	st.n[slot(list, AF_INET)] += (__u32)n4;
 	st.n[slot(list, AF_INET6)] += (__u32)n6;
 	if ((e = write_state(m, &st))) {
-		apply_synced(m, false, list, v, k);
-		return map_fail(e, err, errlen);
+		rollback(m, list, v, k, NULL, 0);
+		rc = map_fail(e, err, errlen);
+		goto out;
 	}
 	r->added = k;
-	return 0;
+out:
+	free(sn.v);
+	return rc;
 }
 
 int sg_acl_del(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_prefix *v,
@@ -326,15 +511,18 @@ int sg_acl_del(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 {
 	struct sg_acl_state st;
 	size_t n4, n6;
+	struct snap sn;
 	char s[64];
-	int e;
+	int e, rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	if ((e = sg_acl_read_state(m, &st)))
 		return map_fail(e, err, errlen);
 	n = sg_prefix_dedup(v, n);
+	if ((e = snap_load(m, &sn, v4_count(v, n) > 0, v4_count(v, n) < n)))
+		return map_fail(e, err, errlen);
 	for (size_t i = 0; i < n; i++) {
-		enum sg_acl_verdict in = exact(m, &v[i]);
+		enum sg_acl_verdict in = exact(&sn, &v[i]);
 
 		if (in == list)
 			continue;
@@ -345,21 +533,27 @@ int sg_acl_del(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 		else
 			sg_set_err(err, errlen, "%s is in the %s list, not in the %s list (nothing "
 				   "was deleted)", s, sg_acl_list_name(in), sg_acl_list_name(list));
-		return SG_EXIT_USAGE;
+		rc = SG_EXIT_USAGE;
+		goto out;
 	}
-	if ((e = apply_synced(m, false, list, v, n)))
-		return map_fail(e, err, errlen);
+	if ((e = commit(m, &sn, list, NULL, 0, v, n))) {
+		rc = map_fail(e, err, errlen);
+		goto out;
+	}
 	count_families(v, n, &n4, &n6);
 	st.n[slot(list, AF_INET)] -= (__u32)n4 <= st.n[slot(list, AF_INET)] ?
 				     (__u32)n4 : st.n[slot(list, AF_INET)];
 	st.n[slot(list, AF_INET6)] -= (__u32)n6 <= st.n[slot(list, AF_INET6)] ?
 				      (__u32)n6 : st.n[slot(list, AF_INET6)];
 	if ((e = write_state(m, &st))) {
-		apply_synced(m, true, list, v, n);
-		return map_fail(e, err, errlen);
+		rollback(m, list, NULL, 0, v, n);
+		rc = map_fail(e, err, errlen);
+		goto out;
 	}
 	r->removed = n;
-	return 0;
+out:
+	free(sn.v);
+	return rc;
 }
 
 /* One family's entries of list, from its hash. */
@@ -411,7 +605,7 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 	struct sg_prefix *cur = NULL, *del = NULL, *add = NULL;
 	size_t ncur = 0, ndel = 0, nadd = 0, n4, n6;
 	struct sg_acl_state st;
-	bool v4, v6;
+	struct snap sn;
 	int e, rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -421,11 +615,17 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 	count_families(v, n, &n4, &n6);
 	if ((e = capacity(&st, list, n4, n6, err, errlen)))
 		return e;
-	if ((e = sg_acl_dump(m, list, &cur, &ncur)))
+	if ((e = snap_load(m, &sn, true, true)))
 		return map_fail(e, err, errlen);
+	/* the list now, sorted as the snapshot is */
+	cur = malloc((sn.n ? sn.n : 1) * sizeof(*cur));
+	if (cur)
+		for (size_t i = 0; i < sn.n; i++)
+			if (sn.v[i].verdict == list)
+				cur[ncur++] = sn.v[i].p;
 	del = malloc((ncur ? ncur : 1) * sizeof(*del));
 	add = malloc((n ? n : 1) * sizeof(*add));
-	if (!del || !add) {
+	if (!cur || !del || !add) {
 		rc = map_fail(-ENOMEM, err, errlen);
 		goto out;
 	}
@@ -434,7 +634,7 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 			r->present++;
 			continue;
 		}
-		if (exact(m, &v[i]) != SG_ACL_NONE) {
+		if (exact(&sn, &v[i]) != SG_ACL_NONE) {
 			rc = conflict(&v[i], list, err, errlen);
 			goto out;
 		}
@@ -443,39 +643,23 @@ int sg_acl_replace(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct 
 	for (size_t i = 0; i < ncur; i++)
 		if (!contains(v, n, &cur[i]))
 			del[ndel++] = cur[i];
-	/* deletions first: the tries hold 2 * max, both lists together */
-	if ((e = apply_all(m, false, list, del, ndel))) {
-		rc = map_fail(e, err, errlen);
-		goto out;
-	}
-	if ((e = apply_all(m, true, list, add, nadd))) {
-		apply_all(m, true, list, del, ndel);
-		rc = map_fail(e, err, errlen);
-		goto out;
-	}
-	/* the buckets once, after both: a length bit that only moves between
-	 * entries of the same length never drops */
-	v4 = v4_count(del, ndel) || v4_count(add, nadd);
-	v6 = v4_count(del, ndel) < ndel || v4_count(add, nadd) < nadd;
-	if ((e = sync_families(m, v4, v6))) {
-		apply_all(m, false, list, add, nadd);
-		apply_all(m, true, list, del, ndel);
-		sync_families(m, v4, v6);
+	/* deletions first within each family (the maps hold 2 * max, both
+	 * lists together) */
+	if ((e = commit(m, &sn, list, add, nadd, del, ndel))) {
 		rc = map_fail(e, err, errlen);
 		goto out;
 	}
 	st.n[slot(list, AF_INET)] = (__u32)n4;
 	st.n[slot(list, AF_INET6)] = (__u32)n6;
 	if ((e = write_state(m, &st))) {
-		apply_all(m, false, list, add, nadd);
-		apply_all(m, true, list, del, ndel);
-		sync_families(m, v4, v6);
+		rollback(m, list, add, nadd, del, ndel);
 		rc = map_fail(e, err, errlen);
 		goto out;
 	}
 	r->added = nadd;
 	r->removed = ndel;
 out:
+	free(sn.v);
 	free(cur);
 	free(del);
 	free(add);

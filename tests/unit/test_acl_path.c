@@ -233,6 +233,32 @@ static void test_fallback(void)
 	expect_src("fallback_v4_outside", "172.17.0.0", SG_ACL_NONE);
 	expect_src("fallback_v4_host", "172.16.0.0", SG_ACL_ALLOW);	/* /32, even */
 
+	/* dense -> sparse -> dense: the trie keeps the entries of a bucket
+	 * that was dense, and loses one deleted meanwhile */
+	const char *lo[2][5];
+	size_t nlo[2] = { 0, 0 };
+	static const char *const d30[] = { "172.16.0.0/30" };
+
+	for (int len = 17; len <= 26; len++)
+		lo[len & 1][nlo[len & 1]++] = buf[len - 16];
+	SG_EXPECT("dense_to_sparse", !change(false, SG_ACL_ALLOW, lo[0], nlo[0]) &&
+		  !change(false, SG_ACL_DENY, lo[1], nlo[1]) &&
+		  __builtin_popcount(bucket4_lens("172.16.0.0")) == 6, "lens %#x",
+		  bucket4_lens("172.16.0.0"));
+	expect_src("sparse_v4_30", "172.16.0.2", SG_ACL_ALLOW);
+	expect_src("sparse_v4_27", "172.16.0.16", SG_ACL_DENY);
+	expect_src("sparse_v4_26_gone", "172.16.0.32", SG_ACL_NONE);
+	SG_EXPECT("sparse_del_30", !change(false, SG_ACL_ALLOW, d30, 1), "del failed");
+	expect_src("sparse_v4_30_gone", "172.16.0.2", SG_ACL_DENY);	/* the /29 */
+	SG_EXPECT("sparse_to_dense", !change(true, SG_ACL_ALLOW, lo[0], nlo[0]) &&
+		  !change(true, SG_ACL_DENY, lo[1], nlo[1]) &&
+		  __builtin_popcount(bucket4_lens("172.16.0.0")) > SG_ACL_PROBES, "lens %#x",
+		  bucket4_lens("172.16.0.0"));
+	expect_src("dense_again_30_gone", "172.16.0.2", SG_ACL_DENY);	/* the /29, not the stale /30 */
+	expect_src("dense_again_29", "172.16.0.4", SG_ACL_DENY);
+	expect_src("dense_again_26", "172.16.0.32", SG_ACL_ALLOW);
+	expect_src("dense_again_17", "172.16.64.0", SG_ACL_DENY);
+
 	/* IPv6: 2a00::/16 with lengths 20, 28, ..., 124 nested at 2a00:: */
 	char b6[16][64];
 	const char *t6[2][16];
