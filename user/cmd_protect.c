@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "common.h"
 #include "defense_maps.h"
+#include "brport.h"
 #include "nft_synproxy.h"
 #include "escape.h"
 #include "features.h"
@@ -1049,7 +1050,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	struct synguard *skel;
 	bool private_bpffs = false, replace = false;
 	__u32 zero = 0, tc_id;
-	char name[16];
+	char name[16], br[IF_NAMESIZE];
 	int err, xdp_fd;
 	struct protect_opts oc = *o_arg;
 	const struct protect_opts *o = &oc;
@@ -1067,6 +1068,12 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	oc.mode = plan.mode;
 	if (plan.warning[0])
 		sg_warn("%s", plan.warning);
+	if (o->design == SG_DESIGN_HANDOFF && sg_brnf_port(ifindex, br))
+		sg_warn("%s is a port of bridge %s and br_netfilter is on "
+			"(net.bridge.bridge-nf-call-iptables/ip6tables): it drops the socket that "
+			"synguard hands over, and the kernel resets this host's own connections to "
+			"protected ports. Protect %s instead (-m skb), or set those sysctls to 0 "
+			"(docs/cli-defense.md)", o->ifname, br, br);
 	if (plan.method == SG_ATTACH_LIBXDP && !o->in_child) {
 		err = sg_protect_detach_child();
 		if (err >= 0)

@@ -78,11 +78,26 @@ sg_on_exit "rm -rf $OUT"
 SG_DEF_LOG=$OUT/protect.log
 # on br0: generic XDP (a bridge has no native XDP); its XDP_TX leaves through
 # the bridge, which forwards by its FDB to the client's port
-if [ "$PROT" = br0 ]; then IF_S=br0 PMODE=(-m skb); else PMODE=(); fi
+if [ "$PROT" = br0 ]; then
+	# protect warns on the port (and names the bridge), not on the bridge
+	sg_on_exit "sg_in $NS_S $SG_BIN unprotect p0 >/dev/null 2>&1"
+	w=$(sg_in "$NS_S" "$SG_BIN" protect p0 --ports $PORT -m native 2>&1 >/dev/null)
+	sg_in "$NS_S" "$SG_BIN" unprotect p0 >/dev/null 2>&1
+	[[ $w == *"p0 is a port of bridge br0 and br_netfilter is on"*"Protect br0 instead"* ]] &&
+		sg_pass ${T}_port_warned || sg_fail ${T}_port_warned "protect p0 said: $w"
+	IF_S=br0 PMODE=(-m skb)
+else
+	PMODE=()
+fi
 if ! sg_def_protect $PORT "${PMODE[@]}"; then
 	sg_fail ${T}_protect "synguard protect failed: $(tail -n 3 "$SG_DEF_LOG" | tr '\n' ' ')"; exit 1
 fi
 sg_pass ${T}_protect
+if grep -q "br_netfilter is on" "$SG_DEF_LOG"; then
+	sg_fail ${T}_no_warning "protect $IF_S warned: $(grep br_netfilter "$SG_DEF_LOG")"
+else
+	sg_pass ${T}_no_warning
+fi
 
 # one server each, host (wildcard, dual stack) and guest, 4 connections each
 nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 65536 -c 4 -t 15 >"$OUT/host.srv" 2>&1 &
