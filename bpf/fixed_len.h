@@ -24,8 +24,9 @@
  *   TCP) is never longer than the ACK it answers.
  * - a SYN too short for our SYN-ACK: one without options (a crafted SYN on
  *   a link without Ethernet padding, e.g. veth) gets a SYN-ACK without our
- *   MSS option (the client then assumes 536, RFC 9293 3.7.1); any other
- *   passes to the kernel (pass_syn_tx_error), which answers it itself.
+ *   MSS option (the client then assumes the default MSS, 536, or 1220
+ *   for IPv6: RFC 9293 3.7.1); any other passes to the kernel
+ *   (pass_syn_tx_error), which answers it itself.
  * - no metadata: protect sets SG_CFG_NO_XDP_META, so XDP never gets to the
  *   push below and tc validates the cookie of pure ACKs itself (bpf/ack.h).
  */
