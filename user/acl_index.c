@@ -251,20 +251,40 @@ int sg_acl_buckets_write(int bucket_fd, int family, const void *want_v, size_t *
 		*written = 0;
 	if (!cur)
 		return -ENOMEM;
+	__u32 *keys = malloc(SG_ACL_BUCKETS * sizeof(*keys)), cnt;
+	char *vals = malloc(SG_ACL_BUCKETS * bsz);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if ((err = read_buckets(bucket_fd, family, cur)))
 		goto out;
+	/* the ones that differ, in one batch (a spread list touches most of
+	 * the 65536), one by one where arrays have no batch updates */
 	for (__u32 i = 0; i < SG_ACL_BUCKETS; i++) {
 		if (!memcmp(want + i * bsz, cur + i * bsz, bsz))
 			continue;
-		if (bpf_map_update_elem(bucket_fd, &i, want + i * bsz, BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
+		keys[w] = i;
+		memcpy(vals + w * bsz, want + i * bsz, bsz);
 		w++;
 	}
-	if (written)
+	cnt = (__u32)w;
+	if (w && bpf_map_update_batch(bucket_fd, keys, vals, &cnt, &opts)) {
+		err = -errno;
+		if (err == -ENOTSUPP || err == -EOPNOTSUPP || err == -EINVAL) {
+			err = 0;
+			for (size_t i = 0; i < w && !err; i++)
+				if (bpf_map_update_elem(bucket_fd, &keys[i], vals + i * bsz, BPF_ANY))
+					err = -errno;
+		}
+	}
+	if (written && !err)
 		*written = w;
 out:
+	free(keys);
+	free(vals);
 	free(cur);
 	return err;
 }

@@ -457,6 +457,149 @@ static int conflict(const struct sg_prefix *p, enum sg_acl_verdict list, char *e
 	return SG_EXIT_USAGE;
 }
 
+/* A few prefixes added: up to this many take the small path. */
+#define SMALL_ADD	256
+
+/* The hash's own answer for exactly p (SG_ACL_NONE: in neither list). */
+static enum sg_acl_verdict exact_hash(const struct sg_acl_fds *m, const struct sg_prefix *p,
+				      __u8 *flags)
+{
+	union { struct sg_acl_key4 k4; struct sg_acl_key6 k6; } key;
+	struct sg_acl_val val;
+
+	to_key(p, &key);
+	if (bpf_map_lookup_elem(hash_of(m, p->family == AF_INET6), &key, &val) ||
+	    val.prefixlen != p->len)
+		return SG_ACL_NONE;
+	if (flags)
+		*flags = val.flags;
+	return (enum sg_acl_verdict)val.verdict;
+}
+
+/* One bucket a small addition touches: as it is and as it will be. */
+struct touched {
+	int f;
+	__u32 idx;
+	union { struct sg_acl_bucket4 b4; struct sg_acl_bucket6 b6; } old, new;
+};
+
+static bool dense_one(int f, const void *b)
+{
+	return sg_acl_bucket_dense(f ? AF_INET6 : AF_INET, b, 0);
+}
+
+/*
+ * The small path of an addition (the common live change: a few sources
+ * blocked or trusted), without reading the whole list back: each prefix's
+ * own hash lookup for the checks, and only the buckets it lies in, read and
+ * OR-ed with its length bit (an addition only sets bits). Only prefixes
+ * longer than /16 whose buckets do not turn dense by it: -EAGAIN (before any
+ * change) sends the rest to the full path. Same order as commit(): hash,
+ * trie (a bucket already dense asks the trie, so the entry goes there too,
+ * flagged first), buckets. 0 or an exit code as sg_acl_add().
+ */
+static int add_small(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_prefix *v,
+		     size_t n, struct sg_acl_state *st, struct sg_acl_result *r, char *err,
+		     size_t errlen)
+{
+	struct touched t[SMALL_ADD];
+	struct sg_acl_ent e[SMALL_ADD];
+	struct sg_prefix w[SMALL_ADD];	/* the new ones (v stays as given) */
+	size_t k = 0, nt = 0, n4, n6, a4, present = 0;
+	int rc;
+
+	if (n > SMALL_ADD)
+		return -EAGAIN;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].len <= SG_ACL_BUCKET_BITS)
+			return -EAGAIN;
+	for (size_t i = 0; i < n; i++) {
+		enum sg_acl_verdict in = exact_hash(m, &v[i], NULL);
+
+		if (in == list) {
+			present++;
+			continue;
+		}
+		if (in != SG_ACL_NONE)
+			return conflict(&v[i], list, err, errlen);
+		w[k++] = v[i];
+	}
+	v = w;
+	count_families(v, k, &n4, &n6);
+	if ((rc = capacity(st, list, st->n[slot(list, AF_INET)] + n4,
+			   st->n[slot(list, AF_INET6)] + n6, err, errlen)))
+		return rc;
+	for (size_t i = 0; i < k; i++) {
+		int f = v[i].family == AF_INET6;
+		__u32 idx = sg_acl_bucket_of(&v[i]), j;
+		__u8 len = v[i].len;
+
+		for (j = 0; j < nt && (t[j].f != f || t[j].idx != idx); j++)
+			;
+		if (j == nt) {
+			memset(&t[nt], 0, sizeof(t[nt]));
+			t[nt].f = f;
+			t[nt].idx = idx;
+			if (bpf_map_lookup_elem(buckets_of(m, f), &idx, &t[nt].old))
+				return map_fail(-errno, err, errlen);
+			t[nt].new = t[nt].old;
+			nt++;
+		}
+		if (!f)
+			t[j].new.b4.lens |= 1U << (len - 17);
+		else if (len <= 80)
+			t[j].new.b6.lens[0] |= 1ULL << (len - 17);
+		else
+			t[j].new.b6.lens[1] |= 1ULL << (len - 81);
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].p = v[i];
+		e[i].verdict = (__u8)list;
+		/* the trie answers a dense bucket: the entry goes there too */
+		e[i].flags = dense_one(f, &t[j].old) ? SG_ACL_F_TRIE : 0;
+	}
+	for (size_t j = 0; j < nt; j++)
+		if (dense_one(t[j].f, &t[j].new) && !dense_one(t[j].f, &t[j].old))
+			return -EAGAIN;	/* turns dense: its entries go to the trie first */
+	a4 = v4_count(v, k);
+	for (int f = 0; f < 2; f++) {
+		const struct sg_acl_ent *fe = f ? e + a4 : e;
+		size_t nf = f ? k - a4 : a4, nd = 0;
+		struct sg_acl_ent *d = calloc(nf ? nf : 1, sizeof(*d));
+		int x = d ? 0 : -ENOMEM;
+
+		for (size_t i = 0; d && i < nf; i++)
+			if (fe[i].flags & SG_ACL_F_TRIE)
+				d[nd++] = fe[i];
+		if (!x)
+			x = put(hash_of(m, f), f ? AF_INET6 : AF_INET, fe, nf);
+		if (!x)
+			x = put(trie_of(m, f), f ? AF_INET6 : AF_INET, d, nd);
+		free(d);
+		if (x) {
+			rollback(m, list, v, k, NULL, 0);
+			return map_fail(x, err, errlen);
+		}
+	}
+	for (size_t j = 0; j < nt; j++) {
+		if (!memcmp(&t[j].new, &t[j].old, sizeof(t[j].new)))
+			continue;
+		if (bpf_map_update_elem(buckets_of(m, t[j].f), &t[j].idx, &t[j].new, BPF_ANY)) {
+			rc = -errno;
+			rollback(m, list, v, k, NULL, 0);
+			return map_fail(rc, err, errlen);
+		}
+	}
+	st->n[slot(list, AF_INET)] += (__u32)n4;
+	st->n[slot(list, AF_INET6)] += (__u32)n6;
+	if ((rc = write_state(m, st))) {
+		rollback(m, list, v, k, NULL, 0);
+		return map_fail(rc, err, errlen);
+	}
+	r->added = k;
+	r->present = present;
+	return 0;
+}
+
 int sg_acl_add(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_prefix *v,
 	       size_t n, struct sg_acl_result *r, char *err, size_t errlen)
 {
@@ -469,6 +612,9 @@ int sg_acl_add(const struct sg_acl_fds *m, enum sg_acl_verdict list, struct sg_p
 	if ((e = sg_acl_read_state(m, &st)))
 		return map_fail(e, err, errlen);
 	n = sg_prefix_dedup(v, n);
+	if ((rc = add_small(m, list, v, n, &st, r, err, errlen)) != -EAGAIN)
+		return rc;
+	rc = 0;
 	if ((e = snap_load(m, &sn, v4_count(v, n) > 0, v4_count(v, n) < n)))
 		return map_fail(e, err, errlen);
 	/* keep only the new ones, refusing conflicts before any change */

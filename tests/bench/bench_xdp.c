@@ -22,12 +22,15 @@
  * martian and checksum cases are IPv4 only).
  *
  * The "lists" cases (issue 11) run with 100,000 allow and 100,000 deny
- * prefixes of the frame's family in the LPM trie, laid out around the
- * frame's source so that its lookup walks the trie to the bottom and misses
- * (the worst case for a source in neither list): the deny list is the
- * 100,000 host routes next to the source, the allow list 100,000 /24s (IPv6:
- * /64s) beside them. Other cases run with the lists' counts at zero, which
- * skips the trie as a protect without lists does (bpf/acl.h).
+ * prefixes of the frame's family, laid out around the frame's source so
+ * that its lookup misses after the most work (the worst case for a source
+ * in neither list): the deny list is the 100,000 host routes next to the
+ * source, the allow list 100,000 /24s (IPv6: /64s) beside them. They are
+ * loaded as `deny add`/`allow add` load them (user/acl_maps.c: hashes,
+ * buckets and trie, include/acl_defs.h); an object without the hashes (a
+ * build before them, SG_XDP_OBJ) gets them in its LPM trie as before.
+ * Other cases run with the lists' counts at zero, which skips the lookup as
+ * a protect without lists does (bpf/acl.h).
  *
  * Usage: bench_xdp [-6] [-r REPEAT] [-n RUNS] [-c CPU]
  */
@@ -45,6 +48,7 @@
 #include <bpf/libbpf.h>
 
 #include "acl_defs.h"
+#include "acl_maps.h"
 #include "bench_restore.skel.h"
 #include "engage_defs.h"
 #include "synguard.skel.h"
@@ -277,8 +281,99 @@ static bool list_entry(bool spread, bool deny, uint32_t i, struct sg_acl_key6 *k
 	return true;
 }
 
-/* The trie entries of both lists for the frame's family, once (see the top
- * comment); returns the entries per list, 0 if the object has no lists. */
+/* The first max distinct prefixes of v[0..n) in their order, as the trie
+ * load draws them (later repeats dropped); returns how many. */
+struct draw {
+	struct sg_prefix p;
+	uint32_t i;
+	bool dup;
+};
+
+static int draw_cmp(const void *a, const void *b)
+{
+	const struct draw *x = a, *y = b;
+	int c = sg_prefix_cmp(&x->p, &y->p);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int draw_order(const void *a, const void *b)
+{
+	const struct draw *x = a, *y = b;
+
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static size_t first_distinct(struct sg_prefix *v, size_t n, size_t max)
+{
+	struct draw *d = calloc(n ? n : 1, sizeof(*d));
+	size_t k = 0;
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		d[i].p = v[i];
+		d[i].i = (uint32_t)i;
+	}
+	qsort(d, n, sizeof(*d), draw_cmp);
+	for (size_t i = 1; i < n; i++)
+		d[i].dup = sg_prefix_eq(&d[i].p, &d[i - 1].p);
+	qsort(d, n, sizeof(*d), draw_order);
+	for (size_t i = 0; i < n && k < max; i++)
+		if (!d[i].dup)
+			v[k++] = d[i].p;
+	free(d);
+	return k;
+}
+
+/* Both lists through user/acl_maps.c, as the commands load them: LIST_N
+ * distinct entries each (a spread draw that repeats one is dropped: 1/16 extra
+ * draws make up for it). 0 or -1. */
+static int load_lists_cli(struct xdp_env *e, bool spread)
+{
+	struct sg_acl_fds m = {
+		.fd4 = xenv_map_fd(e, "sg_acl4"), .fd6 = xenv_map_fd(e, "sg_acl6"),
+		.state_fd = xenv_map_fd(e, "sg_acl"), .h4 = xenv_map_fd(e, "sg_acl4h"),
+		.h6 = xenv_map_fd(e, "sg_acl6h"), .b4 = xenv_map_fd(e, "sg_acl4b"),
+		.b6 = xenv_map_fd(e, "sg_acl6b"),
+	};
+	struct sg_prefix *v = calloc(LIST_N + LIST_N / 16, sizeof(*v));
+	struct sg_acl_result r;
+	char err[256];
+	int rc = 0;
+
+	if (!v || sg_acl_init(&m, SG_ACL_MAX_DEFAULT))
+		rc = -1;
+	for (int deny = 0; deny < 2 && !rc; deny++) {
+		size_t n = 0;
+
+		for (uint32_t i = 0; n < LIST_N + (spread ? LIST_N / 16 : 0); i++) {
+			struct sg_acl_key6 k6;
+			struct sg_acl_key4 k4;
+			struct sg_prefix *p = &v[n];
+
+			if (!list_entry(spread, deny, i, &k6, &k4))
+				continue;
+			memset(p, 0, sizeof(*p));
+			p->family = ipv6 ? AF_INET6 : AF_INET;
+			p->len = (__u8)(ipv6 ? k6.prefixlen : k4.prefixlen);
+			memcpy(p->addr, ipv6 ? (void *)k6.addr : (void *)&k4.addr, ipv6 ? 16 : 4);
+			n++;
+		}
+		n = first_distinct(v, n, LIST_N);
+		if (n < LIST_N || sg_acl_replace(&m, deny ? SG_ACL_DENY : SG_ACL_ALLOW, v, n, &r,
+						 err, sizeof(err))) {
+			fprintf(stderr, "bench_xdp: loading the lists: %s\n",
+				n < LIST_N ? "too few distinct entries" : err);
+			rc = -1;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+/* Both lists for the frame's family, once (see the top comment); returns
+ * the entries per list, 0 if the object has no lists. */
 static uint32_t load_lists(struct xdp_env *e)
 {
 	int fd = xenv_map_fd(e, ipv6 ? "sg_acl6" : "sg_acl4");
@@ -290,7 +385,12 @@ static uint32_t load_lists(struct xdp_env *e)
 	if (fd < 0 || xenv_map_fd(e, "sg_acl") < 0)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int deny = 0; deny < 2; deny++)
+	/* with the hashes: as the commands load them; else into the trie */
+	bool cli = xenv_map_fd(e, "sg_acl4h") >= 0;
+
+	if (cli && load_lists_cli(e, spread))
+		return 0;
+	for (int deny = 0; deny < 2 && !cli; deny++)
 		for (i = 0; n[deny] < LIST_N; i++) {
 			struct sg_acl_val v = { .verdict = deny ? SG_ACL_DENY : SG_ACL_ALLOW };
 			struct sg_acl_key6 k6;

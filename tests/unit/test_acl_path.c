@@ -258,6 +258,12 @@ static void test_fallback(void)
 	expect_src("dense_again_29", "172.16.0.4", SG_ACL_DENY);
 	expect_src("dense_again_26", "172.16.0.32", SG_ACL_ALLOW);
 	expect_src("dense_again_17", "172.16.64.0", SG_ACL_DENY);
+	/* a few added to a dense bucket (the small path): into the trie too */
+	static const char *const d29[] = { "172.16.0.8/29" };
+
+	expect_src("dense_add_before", "172.16.0.9", SG_ACL_ALLOW);	/* the /28 */
+	SG_EXPECT("dense_add", !change(true, SG_ACL_DENY, d29, 1), "add failed");
+	expect_src("dense_add_answered", "172.16.0.9", SG_ACL_DENY);
 
 	/* IPv6: 2a00::/16 with lengths 20, 28, ..., 124 nested at 2a00:: */
 	char b6[16][64];
