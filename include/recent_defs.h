@@ -3,7 +3,10 @@
  * recent_defs.h - handshakes whose cookie ACK XDP just validated (map
  * sg_recent, one direct-mapped slot per flow, written by XDP only), and the
  * rule that says whether a later segment of the flow may go on to the kernel.
- * A slot is chosen by our ISN (sg_recent_slot_of).
+ * A slot is chosen by our ISN (sg_recent_slot_of). The kernel's own SYN
+ * cookies (the kernel-cookies design, and a disengaged --engage auto port
+ * whose listener overflowed) are recorded the same way: their later
+ * segments race the same way.
  *
  * Why: a client sends its first flight of data right after its final ACK.
  * XDP runs on a whole receive batch before the stack sees any of it, so

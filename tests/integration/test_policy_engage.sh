@@ -241,7 +241,7 @@ sg_def_protect $PORT,$TPORT,$KPORT --engage auto --engage-rate $RATE --engage-qu
 for fam in 4 6; do
 	if [ "$fam" = 4 ]; then dst=$ADDR_S4 src=10.77.128.0/17; else dst=$ADDR_S6 src=fd77:8000::/65; fi
 	b=$(sg_def_stats); k0=$(sg_def_kstats "$NS_S")
-	sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 5 -t 10 -q \
+	sg_in "$NS_C" "$SG_CLIENT" -n 4K -c 100000 -P 2 --interval 0.1 --duration 5 -t 10 \
 		"$dst" $KPORT >"$OUT/kcli$fam" 2>&1 &
 	CPID=$!
 	sleep 0.5
@@ -253,11 +253,13 @@ for fam in 4 6; do
 	pk=$(sg_def_delta "$b" "$a" pass_ack_kernel_cookie)
 	echo "kcookie v$fam: clients $(tail -n 1 "$OUT/kcli$fam"); TcpExtSyncookiesSent +$kc," \
 		"TcpExtSyncookiesRecv +$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesRecv)," \
-		"pass_ack_kernel_cookie +$pk, ack_cookie_invalid +$(sg_def_delta "$b" "$a" ack_cookie_invalid)," \
+		"TcpExtSyncookiesFailed +$(sg_def_kdelta "$k0" "$k1" TcpExtSyncookiesFailed)," \
+		"TcpExtListenOverflows +$(sg_def_kdelta "$k0" "$k1" TcpExtListenOverflows)," \
+		"pass_ack_kernel_cookie +$pk, pass_ack_recent +$(sg_def_delta "$b" "$a" pass_ack_recent), ack_cookie_invalid +$(sg_def_delta "$b" "$a" ack_cookie_invalid)," \
 		"pass_syn_disengaged +$(sg_def_delta "$b" "$a" pass_syn_disengaged), engages +$(sg_def_delta "$b" "$a" engages)"
 	failed=$(jq -r 'select(.summary) | .failed' "$OUT/kcli$fam"); ok=$(jq -r 'select(.summary) | .ok' "$OUT/kcli$fam")
 	[ "$rcc" = 0 ] && [ "${failed:-x}" = 0 ] && [ "${ok:-0}" -ge 20 ] && sg_pass ${T}_kcookie_clients_v$fam ||
-		sg_fail ${T}_kcookie_clients_v$fam "rc=$rcc: $(tail -n 1 "$OUT/kcli$fam")"
+		sg_fail ${T}_kcookie_clients_v$fam "rc=$rcc: $(tail -n 1 "$OUT/kcli$fam"); failed: $(jq -c 'select(.ok == false)' "$OUT/kcli$fam" | head -c 1500)"
 	[ "$kc" -ge 1 ] && [[ $pk =~ ^[0-9]+$ ]] && [ "$pk" -ge 1 ] && sg_pass ${T}_kcookie_acks_passed_v$fam ||
 		sg_fail ${T}_kcookie_acks_passed_v$fam "TcpExtSyncookiesSent +$kc, pass_ack_kernel_cookie +$pk (want both >= 1)"
 	[ "$(sg_def_delta "$b" "$a" engages)" = 0 ] && sg_pass ${T}_kcookie_stayed_disengaged_v$fam ||

@@ -614,6 +614,47 @@ int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
 	return xenv_expect_raw(e, name, buf, len, verdict, counter, r);
 }
 
+uint64_t xenv_coarse_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+int xenv_expect_within(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+		       uint32_t verdict, int counter, struct xres *r, uint64_t t0,
+		       uint64_t life_ns)
+{
+	uint8_t buf[PKT_MAX];
+	struct xres local;
+	uint64_t took;
+	int len = pkt_build(s, buf);
+
+	if (!r)
+		r = &local;
+	if (len < 0) {
+		SG_FAIL(name, "cannot build the frame");
+		return -1;
+	}
+	if (xenv_run(e, buf, len, r)) {
+		SG_FAIL(name, "test run failed: %s", strerror(-r->err));
+		return -1;
+	}
+	took = xenv_coarse_ns() - t0;
+	if (r->ret == verdict && r->counter == counter && r->nmoved == 1) {
+		SG_PASS(name);
+		return 0;
+	}
+	if (took > life_ns) {
+		SG_SKIP(name, "the runs took %llu ms, past the state's %llu ms life (%s with %s)",
+			(unsigned long long)(took / 1000000), (unsigned long long)(life_ns / 1000000),
+			xenv_verdict(r->ret), xenv_counter_name(r->counter));
+		return 1;
+	}
+	SG_FAIL(name, "%s with counter %s (%d moved), want %s with %s",
+		xenv_verdict(r->ret), xenv_counter_name(r->counter), r->nmoved,
+		xenv_verdict(verdict), xenv_counter_name(counter));
+	return -1;
+}
+
 int xenv_setup(struct xdp_env *e, const char *test)
 {
 	int err;

@@ -127,6 +127,15 @@ int xenv_sysctl_set(const char *name, long v);
  * moves, by one). Prints PASS/FAIL name; returns 0 on pass. r may be NULL. */
 int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
 		uint32_t verdict, int counter, struct xres *r);
+/* The clock of a time-bounded verdict (bpf_ktime_get_coarse_ns()). */
+uint64_t xenv_coarse_ns(void);
+/* xenv_expect for a verdict that holds only within life_ns of t0, an
+ * xenv_coarse_ns() read before the run that started the state (e.g. a
+ * sg_recent slot): a mismatch after more than life_ns is SKIP (the machine
+ * was too slow to test it: seen under qemu TCG), not FAIL. */
+int xenv_expect_within(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+		       uint32_t verdict, int counter, struct xres *r, uint64_t t0,
+		       uint64_t life_ns);
 /* The same for a raw frame. */
 int xenv_expect_raw(struct xdp_env *e, const char *name, const uint8_t *pkt, int len,
 		    uint32_t verdict, int counter, struct xres *r);

@@ -134,23 +134,25 @@ static void recent_cases(struct xdp_env *e, bool v6, uint32_t isn, uint32_t c, u
 {
 	struct pkt_spec s;
 	struct xres r;
+	uint64_t t0;
 
 	clear_recent(e);
 	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	t0 = xenv_coarse_ns();
 	xenv_expect(e, NAME("recent_pure_ack_valid"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID, NULL);
 	/* the client's first flight: its 2nd segment, and a FIN at the edge
 	 * of the 64 KiB the SYN-ACK offered */
 	s.seq = isn + 1 + 1448;
 	s.payload_len = 1448;
-	if (!xenv_expect(e, NAME("recent_later_segment_passes"), &s, XDP_PASS,
-			 SG_CNT_PASS_ACK_RECENT, &r))
+	if (!xenv_expect_within(e, NAME("recent_later_segment_passes"), &s, XDP_PASS,
+				SG_CNT_PASS_ACK_RECENT, &r, t0, SG_RECENT_LIFE_NS))
 		SG_EXPECT(NAME("recent_later_segment_untouched"), r.meta_len == 0,
 			  "%d bytes of metadata", r.meta_len);
 	s.seq = isn + 1 + 65535;
 	s.payload_len = 0;
 	s.flags = PKT_ACK | PKT_FIN;
-	xenv_expect(e, NAME("recent_fin_at_window_edge_passes"), &s, XDP_PASS,
-		    SG_CNT_PASS_ACK_RECENT, NULL);
+	xenv_expect_within(e, NAME("recent_fin_at_window_edge_passes"), &s, XDP_PASS,
+			   SG_CNT_PASS_ACK_RECENT, NULL, t0, SG_RECENT_LIFE_NS);
 	s.flags = PKT_ACK;
 	s.seq = isn + 1 + 70000;
 	xenv_expect(e, NAME("recent_seq_past_window_dropped"), &s, XDP_DROP,
@@ -175,14 +177,15 @@ static void recent_cases(struct xdp_env *e, bool v6, uint32_t isn, uint32_t c, u
 		    SG_CNT_DROP_ACK_MAYBE_OURS, NULL);
 	/* ... but a pure ACK first, then the same data segment: passes */
 	ack(&s, v6, 43000, isn, c, true, ts + 1, tv);
+	t0 = xenv_coarse_ns();
 	xenv_expect(e, NAME("recent_pure_after_data_valid"), &s, XDP_PASS,
 		    SG_CNT_PASS_COOKIE_VALID, NULL);
 	s.payload_len = 1448;
 	xenv_expect(e, NAME("recent_data_again_valid"), &s, XDP_PASS, SG_CNT_PASS_COOKIE_VALID,
 		    NULL);
 	s.seq = isn + 1 + 1448;
-	xenv_expect(e, NAME("recent_pure_kept_passes"), &s, XDP_PASS, SG_CNT_PASS_ACK_RECENT,
-		    NULL);
+	xenv_expect_within(e, NAME("recent_pure_kept_passes"), &s, XDP_PASS,
+			   SG_CNT_PASS_ACK_RECENT, NULL, t0, SG_RECENT_LIFE_NS);
 
 	/* the slot's life (50 ms of the coarse clock) is over */
 	usleep((useconds_t)(SG_RECENT_LIFE_NS / 1000 * 2));

@@ -16,7 +16,8 @@
  *  kcookie_*  an ACK carrying the kernel's own SYN cookie (the kernel sent
  *             it with tcp_syncookies=2) finds only the listener and fails
  *             our check: passed (pass_ack_kernel_cookie), not dropped; a
- *             forged ACK is still dropped.
+ *             forged ACK is still dropped; the handshake's later segments
+ *             pass after a pure ACK, drop after a data one (sg_recent).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +37,7 @@
 
 #include "engage_defs.h"
 #include "handshake.h"
+#include "recent_defs.h"
 #include "synack.h"
 #include "testlib.h"
 #include "xdp_env.h"
@@ -322,6 +324,7 @@ static void kernel_cookie(struct xdp_env *e)
 {
 	struct sg_engage_cfg c;
 	struct pkt_spec s;
+	uint64_t t0;
 	int lfd;
 	int64_t seq;
 
@@ -355,11 +358,45 @@ static void kernel_cookie(struct xdp_env *e)
 		s.seq = 1001;
 		s.ack = (uint32_t)seq + 1;
 		memset(&s.opt, 0, sizeof(s.opt));
+		t0 = xenv_coarse_ns();
 		xenv_expect(e, "kcookie_ack_passes", &s, XDP_PASS, SG_CNT_PASS_ACK_KERNEL_COOKIE,
 			    NULL);
+		/* the client's 2nd data segment in the same receive batch:
+		 * its seq is past the ISN + 1 that the kernel's cookie
+		 * hashes, so both checks fail; the pure ACK ahead of it
+		 * makes the child (was reset: 1 of 100 clients) */
+		s.seq = 1001 + 1448;
+		s.payload_len = 1448;
+		xenv_expect_within(e, "kcookie_later_segment_passes", &s, XDP_PASS,
+				   SG_CNT_PASS_ACK_RECENT, NULL, t0, SG_RECENT_LIFE_NS);
+		s.seq = 1001;
+		s.payload_len = 0;
 		s.ack ^= 0x01000000;
 		xenv_expect(e, "kcookie_forged_dropped", &s, XDP_DROP, synack_refusal(e, &s),
 			    NULL);
+	}
+	/* validated by its first data segment (the pure ACK lost): GRO may
+	 * hold that one, so the later segments are dropped, not passed */
+	xenv_spec_lo(&s, false, 42002, KPORT);
+	s.flags = PKT_SYN;
+	s.seq = 1000;
+	pkt_linux_syn_opts(&s, 1460, 0);
+	s.opt.ts = false;
+	seq = lfd < 0 ? -1 : kernel_synack(&s);
+	if (seq < 0) {
+		SG_FAIL("kcookie_synack_data", "no SYN-ACK from the kernel");
+	} else {
+		s.flags = PKT_ACK;
+		s.seq = 1001;
+		s.ack = (uint32_t)seq + 1;
+		s.payload_len = 1448;
+		memset(&s.opt, 0, sizeof(s.opt));
+		t0 = xenv_coarse_ns();
+		xenv_expect(e, "kcookie_data_ack_passes", &s, XDP_PASS,
+			    SG_CNT_PASS_ACK_KERNEL_COOKIE, NULL);
+		s.seq = 1001 + 1448;
+		xenv_expect_within(e, "kcookie_after_data_dropped", &s, XDP_DROP,
+				   SG_CNT_DROP_ACK_MAYBE_OURS, NULL, t0, SG_RECENT_LIFE_NS);
 	}
 	xenv_sysctl_set("net/ipv4/tcp_syncookies", 1);
 	if (lfd >= 0)
