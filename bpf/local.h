@@ -19,8 +19,16 @@
  * (net/core/filter.c), and a host with guests behind a bridge routinely has
  * forwarding off, which is exactly the case to get right.
  *
- * Kernels without the per-netns tables (field missing, CO-RE) treat every
- * destination as local: the behaviour before this check.
+ * Kernels before 6.13 keep the IPv4 addresses of every netns in one global
+ * table (inet_addr_lst, file-static in net/ipv4/devinet.c: not in BTF) and
+ * lack bpf_rdonly_cast() before 6.2. There protect finds the table's
+ * address in /proc/kallsyms (user/local_tables.c, sg_config.addr_lst4/6),
+ * XDP takes the netns from the listener it holds, and walks the bucket with
+ * bpf_probe_read_kernel(), comparing each entry's address and netns
+ * (sg_dst_is_local_probe). IPv6 uses the netns' own table where the kernel
+ * has one (net->ipv6.inet6_addr_lst, 5.19+), else the global one the same
+ * way. Without the table's address (kptr_restrict, no KALLSYMS_ALL) every
+ * destination counts as local: the behaviour before this check.
  */
 #ifndef SG_BPF_LOCAL_H
 #define SG_BPF_LOCAL_H
@@ -141,45 +149,199 @@ static __always_inline int sg_v6_in_bucket(struct hlist_head *lst, __u32 idx, co
 	return n ? 1 : 0;
 }
 
-/* 1 if p's destination is an address of the receiving device's netns. */
-static __always_inline int sg_dst_is_local(struct xdp_md *ctx, const struct sg_pkt *p)
+/* Set by protect before load (user/skel_fixed.c): XDP may call
+ * bpf_probe_read_kernel() here. A constant to the verifier, so that with 0
+ * (lockdown=confidentiality, or an object loaded by another tool) the walk
+ * below is dead code and the program still loads. */
+const volatile __u8 sg_local_probe = 0;
+
+/* The layouts of kernels before 6.13 (CO-RE flavors: relocated against the
+ * running kernel; on newer kernels the code that uses them is never
+ * reached, see sg_dst_is_local). */
+struct in_ifaddr___global {
+	struct hlist_node hash;
+	__be32 ifa_local;
+	struct in_device *ifa_dev;
+} __attribute__((preserve_access_index));
+
+struct netns_ipv6___lst {
+	struct hlist_head *inet6_addr_lst;
+} __attribute__((preserve_access_index));
+
+struct net___lst {
+	struct netns_ipv6___lst ipv6;
+	__u32 hash_mix;
+} __attribute__((preserve_access_index));
+
+/* The netns of a listener as an address (what the probe-read walk compares
+ * entries with), on kernels that need the walk; 0 elsewhere. Read while
+ * the caller holds the listener. */
+static __always_inline __u64 sg_local_netns(struct bpf_sock *skc)
 {
 	struct net *net = NULL;
+	struct tcp_sock *tp;
+	__u64 n = 0;
+
+	if (bpf_core_field_exists(net->ipv4.inet_addr_lst) || !sg_local_probe)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	/* Verifier workaround: probe-read, not loaded, so that the netns is
+	 * a scalar; a BTF pointer could not be passed on to sg_ack_listener()
+	 * (a global function's scalar argument) or added to. */
+	bpf_probe_read_kernel(&n, sizeof(n), &tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net);
+	return n;
+}
+
+static __always_inline __u64 sg_kread64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)addr);
+	return v;
+}
+
+/* The netns of an IPv4 / IPv6 address entry (ifa_dev / idev -> dev -> net). */
+static __always_inline __u64 sg_ifa4_netns(__u64 ifa)
+{
+	struct in_ifaddr___global *i = (void *)ifa;
+	struct in_device *idev = NULL;
+	struct net_device *dev = NULL;
+	__u64 n = 0;
+
+	bpf_probe_read_kernel(&idev, sizeof(idev), &i->ifa_dev);
+	if (idev)
+		bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
+	if (dev)
+		bpf_probe_read_kernel(&n, sizeof(n), &dev->nd_net.net);
+	return n;
+}
+
+static __always_inline __u64 sg_ifa6_netns(__u64 ifa)
+{
+	struct inet6_ifaddr *i = (void *)ifa;
+	struct inet6_dev *idev = NULL;
+	struct net_device *dev = NULL;
+	__u64 n = 0;
+
+	bpf_probe_read_kernel(&idev, sizeof(idev), &i->idev);
+	if (idev)
+		bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
+	if (dev)
+		bpf_probe_read_kernel(&n, sizeof(n), &dev->nd_net.net);
+	return n;
+}
+
+/* Walk bucket idx of the table at lst (256 hlist_heads) for p's
+ * destination. net != 0: a global table, an entry counts only if it is of
+ * that netns. A chain longer than we walk: not called foreign. */
+static __always_inline int sg_probe_bucket(const struct sg_pkt *p, __u64 lst, __u32 idx,
+					   __u64 net)
+{
+	__u64 node = sg_kread64(lst + (idx & 0xff) * sizeof(struct hlist_head));
+	int i;
+
+	for (i = 0; i < SG_LOCAL_CHAIN && node; i++) {
+		if (!p->ipv6) {
+			__u64 ifa = node - bpf_core_field_offset(struct in_ifaddr___global, hash);
+			__be32 a = 0;
+
+			bpf_probe_read_kernel(&a, sizeof(a),
+					      &((struct in_ifaddr___global *)ifa)->ifa_local);
+			if (a == p->daddr[0] && (!net || sg_ifa4_netns(ifa) == net))
+				return 1;
+		} else {
+			__u64 ifa = node - bpf_core_field_offset(struct inet6_ifaddr, addr_lst);
+			__u32 w[4] = {};
+
+			bpf_probe_read_kernel(w, sizeof(w), &((struct inet6_ifaddr *)ifa)->addr);
+			if (w[0] == p->daddr[0] && w[1] == p->daddr[1] && w[2] == p->daddr[2] &&
+			    w[3] == p->daddr[3] && (!net || sg_ifa6_netns(ifa) == net))
+				return 1;
+		}
+		node = sg_kread64(node);	/* hlist_node.next is its first member */
+	}
+	return node ? 1 : 0;
+}
+
+/* Kernels before 6.13 (see the top of this file). net: sg_local_netns(). */
+static __noinline int sg_dst_is_local_probe(const struct sg_config *cfg, const struct sg_pkt *p,
+					    __u64 net)
+{
+	struct net___lst *n = (void *)net;
+	__u64 lst = 0, own = 0;
+	__u32 mix = 0, h1, h2;
+
+	if (!sg_local_probe || !cfg || !p || !net)
+		return 1;
+	bpf_probe_read_kernel(&mix, sizeof(mix), &n->hash_mix);
+	if (!p->ipv6) {
+		__be32 a = p->daddr[0];
+
+		if ((bpf_ntohl(a) >> 24) == 127)
+			return 1;
+		lst = cfg->addr_lst4;
+		if (!lst)
+			return 1;
+		h1 = sg_hash_32(a ^ mix);
+		h2 = sg_hash_32(sg_jhash_1word(a, mix));
+		return sg_probe_bucket(p, lst, h1, net) ||
+		       (h2 != h1 && sg_probe_bucket(p, lst, h2, net));
+	}
+	if (bpf_core_field_exists(n->ipv6.inet6_addr_lst))
+		bpf_probe_read_kernel(&own, sizeof(own), &n->ipv6.inet6_addr_lst);
+	lst = own ? own : cfg->addr_lst6;
+	if (!lst)
+		return 1;
+	h1 = sg_hash_32(p->daddr[0] ^ p->daddr[1] ^ p->daddr[2] ^ p->daddr[3] ^ mix);
+	h2 = sg_hash_32(sg_jhash2_4(p->daddr, mix));
+	/* the netns' own table holds only its addresses */
+	return sg_probe_bucket(p, lst, h1, own ? 0 : net) ||
+	       (h2 != h1 && sg_probe_bucket(p, lst, h2, own ? 0 : net));
+}
+
+/* 1 if p's destination is an address of the receiving device's netns.
+ * net: sg_local_netns() of the listener (used before 6.13 only). */
+static __always_inline int sg_dst_is_local(struct xdp_md *ctx, const struct sg_config *cfg,
+					   const struct sg_pkt *p, __u64 net)
+{
+	struct net *kn = NULL;
 	struct hlist_head *lst;
 	struct xdp_buff *xdp;
 	__u32 mix, h1, h2;
 
-	/* Kernels without the per-netns tables (before 6.13) count every
-	 * destination as local. Checked first, as CO-RE constants: on those
+	/* Kernels without the per-netns IPv4 table (before 6.13): the
+	 * probe-read walk. Checked first, as CO-RE constants: on those
 	 * kernels the verifier then never reaches the kfunc calls below, which
 	 * kernels before 6.2 lack (left unresolved: __weak), so the object
 	 * still loads there (6.1). */
-	if (!bpf_core_field_exists(net->ipv4.inet_addr_lst) ||
-	    !bpf_core_field_exists(net->ipv6.inet6_addr_lst))
-		return 1;
+	if (!bpf_core_field_exists(kn->ipv4.inet_addr_lst) ||
+	    !bpf_core_field_exists(kn->ipv6.inet6_addr_lst))
+		return sg_dst_is_local_probe(cfg, p, net);
 	xdp = bpf_cast_to_kern_ctx(ctx);
-	net = xdp->rxq->dev->nd_net.net;
-	if (!net)
+	kn = xdp->rxq->dev->nd_net.net;
+	if (!kn)
 		return 1;
-	mix = net->hash_mix;
+	mix = kn->hash_mix;
 	if (!p->ipv6) {
 		__be32 a = p->daddr[0];
 
-		if (!bpf_core_field_exists(net->ipv4.inet_addr_lst))
+		if (!bpf_core_field_exists(kn->ipv4.inet_addr_lst))
 			return 1;
 		/* 127/8 is local on lo as a route, not per address */
 		if ((bpf_ntohl(a) >> 24) == 127)
 			return 1;
-		lst = net->ipv4.inet_addr_lst;
+		lst = kn->ipv4.inet_addr_lst;
 		if (!lst)
 			return 1;
 		h1 = sg_hash_32(sg_jhash_1word(a, mix));	/* 6.13+ */
 		h2 = sg_hash_32(a ^ mix);			/* before the jhash change */
 		return sg_v4_in_bucket(lst, h1, a) || (h2 != h1 && sg_v4_in_bucket(lst, h2, a));
 	}
-	if (!bpf_core_field_exists(net->ipv6.inet6_addr_lst))
+	if (!bpf_core_field_exists(kn->ipv6.inet6_addr_lst))
 		return 1;
-	lst = net->ipv6.inet6_addr_lst;
+	lst = kn->ipv6.inet6_addr_lst;
 	if (!lst)
 		return 1;
 	h1 = sg_hash_32(sg_jhash2_4(p->daddr, mix));

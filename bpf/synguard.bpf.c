@@ -88,7 +88,7 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 	struct sg_engage_cfg *ec;
 	struct bpf_sock *sk;
 	struct tcphdr *th;
-	__u64 now;
+	__u64 now, netns;
 
 	if (!p || !cfg || !sc || !lim || p->l4_off > SG_MAX_L4_OFF)
 		return pass(SG_CNT_PASS_MALFORMED);
@@ -153,10 +153,11 @@ __noinline int sg_syn_path(struct xdp_md *ctx, struct sg_pkt *p)
 		bpf_sk_release(sk);
 		return pass(SG_CNT_PASS_SYN_TX_ERROR);
 	}
+	netns = sg_local_netns(sk);
 	bpf_sk_release(sk);
 	/* checks the kernel makes before answering, in order of cost; only
 	 * SYNs to a listener pay for them */
-	if (!sg_dst_is_local(ctx, p))
+	if (!sg_dst_is_local(ctx, cfg, p, netns))
 		return pass(SG_CNT_PASS_NOT_LOCAL);
 	if (sg_martian(ctx, p))
 		return drop(SG_CNT_DROP_MARTIAN);
@@ -266,7 +267,7 @@ static __always_inline int sg_ack_after_kcookie(struct xdp_md *ctx, struct sg_co
  * handshake that we answered, so it must carry a valid cookie. Global: the
  * checks and the RST writer would multiply the inline ACK path's states;
  * established ACKs never get here. */
-__noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookies)
+__noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookies, __u64 netns)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -284,7 +285,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 	acl = sg_acl_verdict(p);
 	if (acl == SG_ACL_DENY)
 		return sg_policy_drop(cfg, SG_CNT_DROP_DENY_ACK, SG_CNT_WOULD_DROP_DENY_ACK);
-	if (!sg_dst_is_local(ctx, p))
+	if (!sg_dst_is_local(ctx, cfg, p, netns))
 		return pass(SG_CNT_PASS_NOT_LOCAL);
 	/* The 6.0-6.8 design: the cookie is the kernel's, and the kernel
 	 * builds the child itself (no metadata, no tc). */
@@ -355,6 +356,7 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 				       struct sg_pkt *p, __be16 sport, __be16 dport)
 {
 	struct bpf_sock *sk;
+	__u64 netns;
 	int kcookies;
 
 	sk = sg_lookup(ctx, p, sport, dport);
@@ -366,8 +368,9 @@ static __always_inline int sg_ack_path(struct xdp_md *ctx, struct sg_config *cfg
 	}
 	/* read while we hold the listener (bpf/engage.h) */
 	kcookies = sg_kcookies_recent(sk);
+	netns = sg_local_netns(sk);
 	bpf_sk_release(sk);
-	return sg_ack_listener(ctx, p, kcookies);
+	return sg_ack_listener(ctx, p, kcookies, netns);
 }
 
 /*

@@ -92,6 +92,11 @@ struct sg_config {
 	__u8 ttl;			/* IPv4 TTL / IPv6 hop limit of our SYN-ACKs */
 	__u8 mode;			/* enum sg_mode, for status */
 	__u16 nports;			/* number of bits set in ports[] */
+	/* Kernels before 6.13 (global address tables): the kernel addresses
+	 * of inet_addr_lst / inet6_addr_lst (user/local_tables.c), 0 if not
+	 * known (every destination counts as local); bpf/local.h */
+	__u64 addr_lst4;
+	__u64 addr_lst6;
 };
 
 /* One slot of the key ring (map sg_keys, written only by `protect`, never

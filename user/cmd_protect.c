@@ -44,6 +44,7 @@
 #include "repair.h"
 #include "sysctl.h"
 #include "synts_shared.h"
+#include "local_tables.h"
 #include "testpoint.h"
 #include "synguard.skel.h"
 #include "skel_fixed.h"
@@ -471,6 +472,14 @@ static void fill_clock_fields(const struct protect_opts *o, struct sg_config *cf
 		cfg->rmem_max = rmem > UINT_MAX ? UINT_MAX : (__u32)rmem;
 }
 
+/* bpf/local.h on kernels before 6.13: where the address tables are (found
+ * again on every run: the addresses change with every boot, KASLR) */
+static void fill_local_tables(struct sg_config *cfg)
+{
+	/* what is missing stays 0: those destinations count as local */
+	sg_local_tables(&cfg->addr_lst4, &cfg->addr_lst6, NULL, 0);
+}
+
 struct report {
 	const char *action;	/* "protected" or "updated" */
 	const char *ifname;
@@ -762,6 +771,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	old = cfg;
 	fill_cookie_bounds(o, &cfg, &old);
 	fill_clock_fields(o, &cfg);
+	fill_local_tables(&cfg);
 	if (d->limits_fd < 0)
 		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program without the "
 			       "limits map (an older build); run 'synguard unprotect %s' first",
@@ -1130,6 +1140,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		return sg_fail(SG_EXIT_ERROR, "getrandom: %s", strerror(-err));
 	fill_cookie_bounds(o, &cfg, NULL);
 	fill_clock_fields(o, &cfg);
+	fill_local_tables(&cfg);
 
 	skel = open_defense(o, &share, false, &err);
 	if (!err && plan.method == SG_ATTACH_LIBXDP) {

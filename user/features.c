@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "features.h"
+#include "local_tables.h"
 #include "synguard.h"
 #include "nft_synproxy.h"
 
@@ -149,6 +150,31 @@ static void probe_helpers(const char *name, const struct helper *h, int nh, cons
 		add(name, 0, "missing for XDP: %s (Linux %s)", missing, release);
 }
 
+/* bpf/local.h before Linux 6.13: the global tables, walked with
+ * bpf_probe_read_kernel() */
+static void probe_local_legacy(const struct btf *vm)
+{
+	char why[160] = "";
+	__u64 v4, v6;
+	int v6_own = btf_has_member(vm, "netns_ipv6", "inet6_addr_lst");
+
+	if (!sg_local_probe_usable()) {
+		add("local_addr_check", 0, "bpf_probe_read_kernel() refused to XDP (lockdown="
+		    "confidentiality?), needed before Linux 6.13: SYNs to other hosts' "
+		    "addresses on this interface (bridged guests) are answered too");
+		return;
+	}
+	/* no global IPv6 table where each netns has its own (5.19+) */
+	if (sg_local_tables(&v4, &v6, why, sizeof(why)) && !(v6_own && v4)) {
+		add("local_addr_check", 0, "%s: SYNs to other hosts' addresses on this "
+		    "interface (bridged guests) are answered too", why);
+		return;
+	}
+	add("local_addr_check", 1, "SYNs/ACKs to addresses of other hosts (bridged guests) "
+	    "pass untouched (before Linux 6.13: the kernel's global address tables, "
+	    "bpf_probe_read_kernel)");
+}
+
 static void probe_all(void)
 {
 	static const struct helper base[] = {
@@ -197,8 +223,7 @@ static void probe_all(void)
 		add("local_addr_check", 1, "SYNs/ACKs to addresses of other hosts (bridged "
 		    "guests) pass untouched");
 	else
-		add("local_addr_check", 0, "no per-netns address tables (Linux 6.13+): SYNs to "
-		    "other hosts' addresses on this interface (bridged guests) are answered too");
+		probe_local_legacy(vm);
 	id = vm ? btf__find_by_name_kind(vm, "bpf_xdp_ct_lookup", BTF_KIND_FUNC) : -1;
 	if (id <= 0 && vm && access("/sys/kernel/btf/nf_conntrack", R_OK) == 0) {
 		ct = btf__parse_split("/sys/kernel/btf/nf_conntrack", vm);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "local_tables.h"
 #include "skel_fixed.h"
 #include "synguard.skel.h"
 /* only its ELF bytes are used here, not its open/load/destroy functions */
@@ -16,8 +17,12 @@ struct synguard *sg_skel_open(bool fixed_len)
 	struct synguard *obj;
 	int err;
 
-	if (!fixed_len)
-		return synguard__open();
+	if (!fixed_len) {
+		obj = synguard__open();
+		if (obj)
+			obj->rodata->sg_local_probe = sg_local_probe_usable();
+		return obj;
+	}
 	obj = calloc(1, sizeof(*obj));
 	if (!obj) {
 		errno = ENOMEM;
@@ -30,6 +35,8 @@ struct synguard *sg_skel_open(bool fixed_len)
 		obj->skeleton->data = (void *)synguard_fixed__elf_bytes(&obj->skeleton->data_sz);
 		err = bpf_object__open_skeleton(obj->skeleton, NULL);
 	}
+	if (!err)
+		obj->rodata->sg_local_probe = sg_local_probe_usable();
 	if (err) {
 		synguard__destroy(obj);
 		errno = -err;

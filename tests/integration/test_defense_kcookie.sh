@@ -177,7 +177,7 @@ for ts in 1 0; do
 	elif [ $rc -eq 0 ] && [ "$kr" = 0 ]; then
 		sg_skip ${T}_flood_options_kept_ts "the client's SYN got a regular SYN-ACK (queue not full at that moment): nothing to compare"
 	else
-		sg_fail ${T}_flood_options_kept_ts "rc=$rc cookie ACKs $kr: no flood $b, under flood $f"
+		sg_fail ${T}_flood_options_kept_ts "rc=$rc cookie ACKs $kr: no flood $b, under flood $f; client: $(tail -n 2 "$OUT/optflood$ts.cli" | head -c 400); server: $(tail -n 2 "$OUT/optflood$ts.srv" | head -c 300)"
 	fi
 done
 sg_def_client_sysctls 1 1 1 2

@@ -21,6 +21,7 @@
 
 #include "handshake.h"
 #include "keyring.h"
+#include "local_tables.h"
 #include "features.h"
 #include "synguard.skel.h"
 #include "testlib.h"
@@ -298,6 +299,8 @@ int xenv_open(struct xdp_env *e)
 	} else {
 		e->skel = synguard__open();
 		err = e->skel ? 0 : -errno;
+		if (!err)	/* as protect sets it (user/skel_fixed.c) */
+			e->skel->rodata->sg_local_probe = sg_local_probe_usable();
 		/* before 6.9 sg_tc cannot load (no handoff kfunc); sg_xdp can.
 		 * sg_tc_spx (synproxy) is not needed by these tests. */
 		if (!err && !sg_feature_ok("kfunc_sk_assign_tcp_reqsk"))
@@ -337,6 +340,8 @@ int xenv_open(struct xdp_env *e)
 	e->cfg.meta_magic |= 1;		/* never 0: 0 must not look like ours */
 	xenv_sysctl_get("net/core/rmem_max", &rmem_max);
 	e->cfg.rmem_max = (uint32_t)rmem_max;
+	/* as protect finds them (bpf/local.h before Linux 6.13) */
+	sg_local_tables(&e->cfg.addr_lst4, &e->cfg.addr_lst6, NULL, 0);
 	/* as protect configures the fixed-length build (bpf/fixed_len.h) */
 	e->cfg.flags = SG_CFG_ACTIVE | (e->fixed_len ? SG_CFG_NO_XDP_META | SG_CFG_FIXED_LEN : 0);
 	e->cfg.ttl = 64;
