@@ -244,15 +244,19 @@ static __always_inline int sg_ack_maybe_ours(const struct sg_pkt *p, const struc
 }
 
 /* An ACK that is neither our cookie nor the kernel's, to a listener that
- * sent kernel cookies just before: a later segment of a handshake whose
- * kernel-cookie ACK XDP passed in the same receive batch fails both checks
- * (its seq is past the client's ISN + 1, which the kernel's cookie hashes),
- * exactly as a later segment of one of ours does (include/recent_defs.h).
- * Such a segment passes (validated by a pure ACK) or drops (by data); any
- * other goes on to the out-of-time verdict. An RST here killed a real
- * client (test_policy_engage, 1 of 100 clients reset). */
-static __always_inline int sg_ack_after_kcookie(struct xdp_md *ctx, struct sg_config *cfg,
-						struct sg_pkt *p, struct tcphdr *th)
+ * sent kernel cookies recently (the kernel accepts their ACKs for 2
+ * minutes). A later segment of a handshake whose kernel-cookie ACK XDP
+ * passed in the same receive batch fails both checks (its seq is past the
+ * client's ISN + 1, which the kernel's cookie hashes), as a later segment of
+ * one of ours does (include/recent_defs.h): it passes (validated by a pure
+ * ACK) or drops (by data). Any other is dropped, not reset: one whose final
+ * ACK and first data segment were both lost before XDP (a ring overflowing
+ * under the flood that made the kernel send cookies) looks like a forgery,
+ * and the kernel's cookie carries no time XDP can read to tell them apart
+ * (an RST here reset real clients: test_policy_engage 1 of 100,
+ * test_defense_kcookie 1 of 10). The client retransmits; the RST comes once
+ * the listener stopped sending cookies. */
+static __always_inline int sg_ack_after_kcookie(const struct sg_pkt *p, const struct tcphdr *th)
 {
 	enum sg_recent_verdict v = sg_recent_hit(p, th);
 
@@ -260,7 +264,7 @@ static __always_inline int sg_ack_after_kcookie(struct xdp_md *ctx, struct sg_co
 		return pass(SG_CNT_PASS_ACK_RECENT);
 	if (v == SG_RECENT_HELD)
 		return drop(SG_CNT_DROP_ACK_MAYBE_OURS);
-	return sg_ack_invalid(ctx, cfg, p, th);
+	return drop(SG_CNT_DROP_COOKIE_INVALID);
 }
 
 /* An ACK that found only a listener: it can only be the last ACK of a
@@ -290,22 +294,18 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 	/* The 6.0-6.8 design: the cookie is the kernel's, and the kernel
 	 * builds the child itself (no metadata, no tc). */
 	if (cfg->flags & SG_CFG_KERNEL_COOKIES) {
-		/* dropped, not answered with an RST: a real client's later
-		 * segments fail this check while its handshake ACK has not
-		 * reached the stack (include/recent_defs.h); those of a
-		 * handshake a pure ACK validated pass, a drop lets the rest
-		 * retransmit where an RST would kill the connection */
 		if (acl == SG_ACL_ALLOW)
 			return pass(SG_CNT_PASS_ALLOW_ACK);
 		if (sg_kernel_cookie_ok(data, data_end, p)) {
 			sg_recent_note(p, th);
 			return pass(SG_CNT_PASS_COOKIE_VALID);
 		}
-		/* a later segment of a handshake validated in this batch
-		 * (sg_ack_after_kcookie) */
-		if (sg_recent_hit(p, th) == SG_RECENT_PASS)
-			return pass(SG_CNT_PASS_ACK_RECENT);
-		return drop(SG_CNT_DROP_COOKIE_INVALID);
+		if (kcookies)
+			return sg_ack_after_kcookie(p, th);
+		/* no cookie of the kernel's in flight: the kernel would reset
+		 * it (its listener answers a lone ACK with an RST), so do we,
+		 * under the --rst-limit cap */
+		return sg_ack_invalid(ctx, cfg, p, th);
 	}
 	/* The synproxy design: the kernel's cookie, nft SYNPROXY completes */
 	if (cfg->flags & SG_CFG_SYNPROXY)
@@ -330,7 +330,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 		if (r == SG_ACK_IN_TIME)
 			return sg_ack_maybe_ours(p, th);
 		if (kcookies)
-			return sg_ack_after_kcookie(ctx, cfg, p, th);
+			return sg_ack_after_kcookie(p, th);
 		return sg_ack_invalid(ctx, cfg, p, th);
 	}
 	/* its later segments may reach us before the kernel has the child */

@@ -993,6 +993,10 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 			       SG_LX_EINVAL_WHY, d->foreign_id ? "; the programs cannot share the "
 			       "interface here, 'synguard protect --force' replaces the dispatcher" : "");
 	}
+	/* -m native asked for on a driver without it: the netlink path's
+	 * message (attach_fail), not libxdp's bare "not supported" */
+	if (err == -EOPNOTSUPP && plan->mode == SG_MODE_NATIVE)
+		return attach_fail(u, SG_EXIT_ERROR, "XDP", err, o);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		rollback(u);

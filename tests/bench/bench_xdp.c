@@ -53,6 +53,7 @@
 #include "engage_defs.h"
 #include "synguard.skel.h"
 #include "synack.h"
+#include "recent_defs.h"
 #include "xdp_env.h"
 
 #define PORT		8080
@@ -104,6 +105,8 @@ static int engage_off_case = -1, engage_on_case = -1;
 static uint32_t lists_loaded;
 
 static int repeat = 1000000, nruns = 7;
+/* timed() fails without a word (recent_timed() retries) */
+static bool quiet_checks;
 static bool ipv6;	/* -6: IPv6 frames */
 
 static int cmp_d(const void *a, const void *b)
@@ -140,11 +143,15 @@ static double timed(struct xdp_env *e, int prog_fd, const struct bcase *c, bool 
 	if (!check || getenv("SG_BENCH_NOCHECK"))	/* for A/B experiments on the program */
 		return o.duration;
 	if (o.retval != c->verdict) {
-		fprintf(stderr, "%s: verdict %s, want %s\n", c->name, xenv_verdict(o.retval),
-			xenv_verdict(c->verdict));
+		if (!quiet_checks)
+			fprintf(stderr, "%s: verdict %s, want %s\n", c->name,
+				xenv_verdict(o.retval), xenv_verdict(c->verdict));
 		return -1;
 	}
 	if (xenv_counters(e, after))
+		return -1;
+	if ((after[c->counter] - before[c->counter] + c->slack < (uint64_t)reps ||
+	     after[c->counter] - before[c->counter] > (uint64_t)reps) && quiet_checks)
 		return -1;
 	if (after[c->counter] - before[c->counter] + c->slack < (uint64_t)reps ||
 	    after[c->counter] - before[c->counter] > (uint64_t)reps) {
@@ -168,6 +175,36 @@ static double timed(struct xdp_env *e, int prog_fd, const struct bcase *c, bool 
 		return -1;
 	}
 	return o.duration;
+}
+
+/* A case that needs the sg_recent slot the valid ACK fills: the fill and
+ * the run must fit in the slot's life. A slow machine (qemu TCG: 2000 runs
+ * took longer than 50 ms) gets fewer runs, a quarter each time the life
+ * was over, not a failure; a wrong verdict within the life still fails. */
+static double recent_timed(struct xdp_env *e, struct bcase *c, const struct bcase *valid)
+{
+	struct xres r;
+
+	for (;;) {
+		uint64_t t0 = xenv_coarse_ns();
+		bool last = c->reps <= 8;
+		double d;
+
+		if (xenv_run(e, valid->frame, valid->len, &r))
+			return -1;
+		quiet_checks = !last;
+		d = timed(e, e->prog_fd, c, true);
+		quiet_checks = false;
+		if (d >= 0 || last)
+			return d;
+		if (xenv_coarse_ns() - t0 <= SG_RECENT_LIFE_NS) {
+			/* wrong within the life: again, saying why */
+			if (xenv_run(e, valid->frame, valid->len, &r))
+				return -1;
+			return timed(e, e->prog_fd, c, true);
+		}
+		c->reps /= 4;
+	}
 }
 
 static int set_target(struct bench_restore *b, int prog_fd)
@@ -821,8 +858,7 @@ int main(int argc, char **argv)
 			 * ~6 us of wall time each here, far more than they
 			 * report), so wrapped = direct */
 			if (c->recent) {
-				if (xenv_run(&e, cases[valid_ack].frame, cases[valid_ack].len, &r) ||
-				    (c->direct[k] = timed(&e, e.prog_fd, c, true)) < 0)
+				if ((c->direct[k] = recent_timed(&e, c, &cases[valid_ack])) < 0)
 					goto out;
 				c->wrapped[k] = c->direct[k];
 				c->base[k] = floor_v[k];
