@@ -203,31 +203,25 @@ static __always_inline __u64 sg_kread64(__u64 addr)
 }
 
 /* The netns of an IPv4 / IPv6 address entry (ifa_dev / idev -> dev -> net). */
-static __always_inline __u64 sg_ifa4_netns(__u64 ifa)
+static __always_inline __u64 sg_ifa_netns(__u64 ifa, int v6)
 {
-	struct in_ifaddr___global *i = (void *)ifa;
-	struct in_device *idev = NULL;
 	struct net_device *dev = NULL;
 	__u64 n = 0;
 
-	bpf_probe_read_kernel(&idev, sizeof(idev), &i->ifa_dev);
-	if (idev)
-		bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
-	if (dev)
-		bpf_probe_read_kernel(&n, sizeof(n), &dev->nd_net.net);
-	return n;
-}
+	if (v6) {
+		struct inet6_dev *idev = NULL;
 
-static __always_inline __u64 sg_ifa6_netns(__u64 ifa)
-{
-	struct inet6_ifaddr *i = (void *)ifa;
-	struct inet6_dev *idev = NULL;
-	struct net_device *dev = NULL;
-	__u64 n = 0;
+		bpf_probe_read_kernel(&idev, sizeof(idev), &((struct inet6_ifaddr *)ifa)->idev);
+		if (idev)
+			bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
+	} else {
+		struct in_device *idev = NULL;
 
-	bpf_probe_read_kernel(&idev, sizeof(idev), &i->idev);
-	if (idev)
-		bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
+		bpf_probe_read_kernel(&idev, sizeof(idev),
+				      &((struct in_ifaddr___global *)ifa)->ifa_dev);
+		if (idev)
+			bpf_probe_read_kernel(&dev, sizeof(dev), &idev->dev);
+	}
 	if (dev)
 		bpf_probe_read_kernel(&n, sizeof(n), &dev->nd_net.net);
 	return n;
@@ -249,7 +243,7 @@ static __always_inline int sg_probe_bucket(const struct sg_pkt *p, __u64 lst, __
 
 			bpf_probe_read_kernel(&a, sizeof(a),
 					      &((struct in_ifaddr___global *)ifa)->ifa_local);
-			if (a == p->daddr[0] && (!net || sg_ifa4_netns(ifa) == net))
+			if (a == p->daddr[0] && (!net || sg_ifa_netns(ifa, 0) == net))
 				return 1;
 		} else {
 			__u64 ifa = node - bpf_core_field_offset(struct inet6_ifaddr, addr_lst);
@@ -257,7 +251,7 @@ static __always_inline int sg_probe_bucket(const struct sg_pkt *p, __u64 lst, __
 
 			bpf_probe_read_kernel(w, sizeof(w), &((struct inet6_ifaddr *)ifa)->addr);
 			if (w[0] == p->daddr[0] && w[1] == p->daddr[1] && w[2] == p->daddr[2] &&
-			    w[3] == p->daddr[3] && (!net || sg_ifa6_netns(ifa) == net))
+			    w[3] == p->daddr[3] && (!net || sg_ifa_netns(ifa, 1) == net))
 				return 1;
 		}
 		node = sg_kread64(node);	/* hlist_node.next is its first member */

@@ -320,13 +320,36 @@ out:
 	return seq;
 }
 
+/* A SYN from port sport without timestamps, the kernel's SYN-ACK (a cookie
+ * of its own), and s made the client's pure ACK to it: 0, or -1 after FAIL
+ * name. */
+static int kcookie_ack(struct pkt_spec *s, uint16_t sport, const char *name)
+{
+	int64_t seq;
+
+	xenv_spec_lo(s, false, sport, KPORT);
+	s->flags = PKT_SYN;
+	s->seq = 1000;
+	pkt_linux_syn_opts(s, 1460, 0);
+	s->opt.ts = false;
+	seq = kernel_synack(s);
+	if (seq < 0) {
+		SG_FAIL(name, "no SYN-ACK from the kernel");
+		return -1;
+	}
+	s->flags = PKT_ACK;
+	s->seq = 1001;
+	s->ack = (uint32_t)seq + 1;
+	memset(&s->opt, 0, sizeof(s->opt));
+	return 0;
+}
+
 static void kernel_cookie(struct xdp_env *e)
 {
 	struct sg_engage_cfg c;
 	struct pkt_spec s;
 	uint64_t t0;
 	int lfd;
-	int64_t seq;
 
 	/* the kernel answers every SYN with a cookie of its own */
 	if (xenv_sysctl_set("net/ipv4/tcp_syncookies", 2)) {
@@ -334,6 +357,8 @@ static void kernel_cookie(struct xdp_env *e)
 		return;
 	}
 	lfd = xenv_listen("127.0.0.1", KPORT);
+	if (lfd < 0)
+		SG_FAIL("kcookie_listen", "cannot listen on %d", KPORT);
 	cfg_auto(&c, 1000, 0, 300000000ULL);
 	write_engage(e, &c);
 	/* no kernel cookie sent yet: an ACK without ours is dropped */
@@ -345,19 +370,7 @@ static void kernel_cookie(struct xdp_env *e)
 	 * a time of ours: synack_refusal) */
 	xenv_expect(e, "kcookie_none_sent_forged_dropped", &s, XDP_DROP,
 		    synack_refusal(e, &s), NULL);
-	xenv_spec_lo(&s, false, 42001, KPORT);
-	s.flags = PKT_SYN;
-	s.seq = 1000;
-	pkt_linux_syn_opts(&s, 1460, 0);
-	s.opt.ts = false;
-	seq = lfd < 0 ? -1 : kernel_synack(&s);
-	if (seq < 0) {
-		SG_FAIL("kcookie_synack", "no SYN-ACK from the kernel");
-	} else {
-		s.flags = PKT_ACK;
-		s.seq = 1001;
-		s.ack = (uint32_t)seq + 1;
-		memset(&s.opt, 0, sizeof(s.opt));
+	if (lfd >= 0 && !kcookie_ack(&s, 42001, "kcookie_synack")) {
 		t0 = xenv_coarse_ns();
 		xenv_expect(e, "kcookie_ack_passes", &s, XDP_PASS, SG_CNT_PASS_ACK_KERNEL_COOKIE,
 			    NULL);
@@ -377,20 +390,8 @@ static void kernel_cookie(struct xdp_env *e)
 	}
 	/* validated by its first data segment (the pure ACK lost): GRO may
 	 * hold that one, so the later segments are dropped, not passed */
-	xenv_spec_lo(&s, false, 42002, KPORT);
-	s.flags = PKT_SYN;
-	s.seq = 1000;
-	pkt_linux_syn_opts(&s, 1460, 0);
-	s.opt.ts = false;
-	seq = lfd < 0 ? -1 : kernel_synack(&s);
-	if (seq < 0) {
-		SG_FAIL("kcookie_synack_data", "no SYN-ACK from the kernel");
-	} else {
-		s.flags = PKT_ACK;
-		s.seq = 1001;
-		s.ack = (uint32_t)seq + 1;
+	if (lfd >= 0 && !kcookie_ack(&s, 42002, "kcookie_synack_data")) {
 		s.payload_len = 1448;
-		memset(&s.opt, 0, sizeof(s.opt));
 		t0 = xenv_coarse_ns();
 		xenv_expect(e, "kcookie_data_ack_passes", &s, XDP_PASS,
 			    SG_CNT_PASS_ACK_KERNEL_COOKIE, NULL);
