@@ -24,7 +24,7 @@ N() { sg_in "$NS_S" "$SG_BIN" "$@"; }
 
 # 1) protect through ip netns exec
 sg_expect_rc ${T}_protect_ip_netns_exec 0 X protect "$IF_S" --ports 80,443
-xid=$(sg_xdp_id "$NS_S" "$IF_S")
+xid=$(sg_sg_prog_id "$NS_S" "$IF_S")
 # (the kernel-cookies defense, picked before Linux 6.9, has no tc filter)
 [ "$(sg_xdp_name "$NS_S" "$IF_S")" = sg_xdp ] &&
 	{ [ -n "$(sg_tc_filters "$NS_S" "$IF_S")" ] ||
@@ -51,7 +51,7 @@ sg_check ${T}_unprotect_ip_netns_exec_clean sg_nothing_attached "$NS_S" "$IF_S"
 
 # 2) protect through nsenter: pins on the host bpffs
 sg_expect_rc ${T}_protect_nsenter 0 N protect "$IF_S" --ports 8000-8010 -m skb
-xid=$(sg_xdp_id "$NS_S" "$IF_S")
+xid=$(sg_sg_prog_id "$NS_S" "$IF_S")
 # no tc pin for the kernel-cookies defense (no tc program)
 tcpin=$PIN/tc; [ "$("$SG_BIN" status -j | jq -r '.kernel.best_defense')" = kernel-cookies ] && tcpin=$PIN/xdp
 if [ -e "$PIN/xdp" ] && [ -e "$tcpin" ] && [ -e "$PIN/sg_config" ] && [ -e "$PIN/sg_stats" ]; then

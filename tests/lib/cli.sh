@@ -21,9 +21,29 @@ sg_expect_rc() {
 sg_xdp_id() {
 	ip -n "$1" -d link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1
 }
-# sg_xdp_name NS IF: name of the XDP program on IF, empty if none
+# sg_xdp_name NS IF: name of the XDP program on IF, empty if none. In
+# libxdp's dispatcher (protect's default where the kernel allows freplace:
+# Debian's 6.1 and 6.12, not the 6.18 development kernel) with synguard in
+# it: sg_xdp, as when alone.
 sg_xdp_name() {
-	ip -n "$1" -d link show dev "$2" | sed -n 's/.*prog\/xdp id [0-9]* name \([^ ]*\).*/\1/p' | head -n 1
+	local n
+	n=$(ip -n "$1" -d link show dev "$2" | sed -n 's/.*prog\/xdp id [0-9]* name \([^ ]*\).*/\1/p' | head -n 1)
+	if [ "$n" = xdp_dispatcher ] && [ "$(sg_sg_attach "$1" "$2")" = libxdp ]; then n=sg_xdp; fi
+	echo "$n"
+}
+# sg_sg_attach NS IF: how synguard is attached to IF (libxdp, netlink), empty if not
+sg_sg_attach() {
+	nsenter --net=/run/netns/"$1" "$SG_BIN" status "$2" -j 2>/dev/null |
+		jq -r '.interfaces[0].attach // empty' 2>/dev/null
+}
+# sg_sg_prog_id NS IF: the id of synguard's own XDP program on IF (the
+# attached one, or the one in libxdp's dispatcher)
+sg_sg_prog_id() {
+	if [ "$(sg_sg_attach "$1" "$2")" = libxdp ]; then
+		nsenter --net=/run/netns/"$1" "$SG_BIN" status "$2" -j | jq -r '.interfaces[0].xdp_prog_id'
+	else
+		sg_xdp_id "$1" "$2"
+	fi
 }
 # sg_tc_filters NS IF: the ingress filter lines (empty if none or no clsact)
 sg_tc_filters() { ip netns exec "$1" tc filter show dev "$2" ingress 2>/dev/null; }
