@@ -38,7 +38,12 @@ magic1=$(cfg_field meta_magic)
 	sg_fail ${T}_random_key "key fingerprint $key1"
 [ -n "$magic1" ] && [ "$magic1" != 0 ] && sg_pass ${T}_meta_magic_nonzero ||
 	sg_fail ${T}_meta_magic_nonzero "meta_magic $magic1"
-[ "$(cfg_field flags)" = 1 ] && sg_pass ${T}_flags_active || sg_fail ${T}_flags_active "flags $(cfg_field flags)"
+# ACTIVE alone; in a libxdp dispatcher that refuses the default build
+# (6.12.y/6.13+), the fixed-length build's NO_XDP_META | FIXED_LEN too
+f=$(cfg_field flags)
+[ "$f" = 1 ] || { [ "$f" = $((1 | 4 | 256)) ] &&
+	[ "$(sg_json_get "$st1" 'd["interfaces"][0]["xdp_build"]')" = fixed_len ]; } &&
+	sg_pass ${T}_flags_active || sg_fail ${T}_flags_active "flags $f"
 r=$(cfg_field rmem_max); want=$(ip netns exec "$NS_S" sysctl -n net.core.rmem_max)
 [ "$r" = "$want" ] && sg_pass ${T}_rmem_max || sg_fail ${T}_rmem_max "$r, sysctl says $want"
 # clock_adj_ns = REALTIME - MONOTONIC, within a second of ours
@@ -54,7 +59,7 @@ sg_expect_rc ${T}_update 0 S protect "$IF_S" --ports 22,8000-8002 --ttl 99 -j
 st2=$(S status "$IF_S" -j)
 x2=$(sg_json_get "$st2" 'd["interfaces"][0]["xdp_prog_id"]')
 t2=$(sg_json_get "$st2" 'd["interfaces"][0]["tc_prog_id"]')
-[ -n "$x1" ] && [ "$x1" = "$x2" ] && [ "$t1" = "$t2" ] && [ "$x2" = "$(sg_xdp_id "$NS_S" "$IF_S")" ] &&
+[ -n "$x1" ] && [ "$x1" = "$x2" ] && [ "$t1" = "$t2" ] && [ "$x2" = "$(sg_sg_prog_id "$NS_S" "$IF_S")" ] &&
 	sg_pass ${T}_prog_ids_unchanged || sg_fail ${T}_prog_ids_unchanged "xdp $x1->$x2 tc $t1->$t2"
 [ "$(sg_json_get "$st2" 'd["interfaces"][0]["ports"]')" = "[22, 8000, 8001, 8002]" ] &&
 	[ "$(sg_json_get "$st2" 'd["interfaces"][0]["ttl"]')" = 99 ] &&
@@ -74,8 +79,8 @@ sg_expect_rc ${T}_update_key 0 S protect "$IF_S" --ports 22 --key-file "$TMP/k"
 [ "$(cfg_field key_fp)" != "$key1" ] && [ "$(cfg_field key_gen)" = 1 ] &&
 	[ $(( $(cfg_field keyring) & 3 )) = 1 ] &&
 	sg_pass ${T}_key_from_file || sg_fail ${T}_key_from_file "fp $(cfg_field key_fp) gen $(cfg_field key_gen)"
-[ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_key_update_no_reattach ||
-	sg_fail ${T}_key_update_no_reattach "xdp id now $(sg_xdp_id "$NS_S" "$IF_S")"
+[ "$(sg_sg_prog_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_key_update_no_reattach ||
+	sg_fail ${T}_key_update_no_reattach "xdp id now $(sg_sg_prog_id "$NS_S" "$IF_S")"
 
 # the tc handoff vanishes (someone deletes clsact): status says so (a half
 # state is not protected: exit 3), protect repairs
@@ -85,7 +90,7 @@ sg_expect_rc ${T}_status_unhealthy 3 S status "$IF_S" -j
 	sg_pass ${T}_status_reports_missing_tc || sg_fail ${T}_status_reports_missing_tc "$SG_OUT"
 sg_expect_rc ${T}_repair 0 S protect "$IF_S" --ports 22 -j
 [ "$(sg_json_get "$SG_OUT" 'd["tc_repaired"]')" = True ] && [ -n "$(sg_tc_filters "$NS_S" "$IF_S")" ] &&
-	[ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_tc_repaired ||
+	[ "$(sg_sg_prog_id "$NS_S" "$IF_S")" = "$x1" ] && sg_pass ${T}_tc_repaired ||
 	sg_fail ${T}_tc_repaired "$SG_OUT / $(sg_tc_filters "$NS_S" "$IF_S")"
 # the repaired tc program shares the maps of the XDP program
 tcid=$(sg_json_get "$SG_OUT" 'd["tc_prog_id"]')

@@ -52,10 +52,11 @@ sg_nothing_attached "$NS_S" "$IF_S" && sg_pass ${T}_refused_nothing_attached ||
 # (root, with CAP_SYS_ADMIN, can open any map by id: the key ring is no
 # secret from root, see docs/design.md)
 sg_expect_rc ${T}_protect_key 0 S protect "$IF_S" --ports $PORT -m native --key-file "$TMP/ok.key"
-xid=$(sg_xdp_id "$NS_S" "$IF_S")
+xid=$(sg_sg_prog_id "$NS_S" "$IF_S")
 mids=$(bpftool prog show id "$xid" -j | jq -r '.map_ids[]')
 names=$(for m in $mids; do bpftool map show id "$m" -j | jq -r .name; done | sort | tr '\n' ' ')
-[ "$names" = "sg_acl sg_acl4 sg_acl4b sg_acl4h sg_acl6 sg_acl6b sg_acl6h sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_recent sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace " ] &&
+# (synguard.rodata: read-only constants set before load, sg_local_probe; no secret)
+[ "$names" = "sg_acl sg_acl4 sg_acl4b sg_acl4h sg_acl6 sg_acl6b sg_acl6h sg_config sg_engage sg_engage_cfg sg_engage_log sg_keys sg_limits sg_recent sg_rl sg_rl_shared sg_scratch sg_spx_scratch sg_src sg_state sg_stats sg_synts sg_trace synguard.rodata " ] &&
 	sg_pass ${T}_maps_split || sg_fail ${T}_maps_split "maps: $names"
 
 # an unprivileged user: no pin and no map id gives it anything
@@ -113,7 +114,7 @@ ok=$(echo "$sum" | sed -n 's/.*ok=\([0-9]*\).*/\1/p')
 	sg_pass ${T}_rotation_2000_ok || sg_fail ${T}_rotation_2000_ok "$sum"
 [ $rot -ge 4 ] && [ $rotfail -eq 0 ] && sg_pass ${T}_rotations_applied ||
 	sg_fail ${T}_rotations_applied "$rot rotations applied, $rotfail failed (loop: $sum)"
-[ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_rotation_in_place ||
+[ "$(sg_sg_prog_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_rotation_in_place ||
 	sg_fail ${T}_rotation_in_place "XDP program changed"
 inv=$(sg_def_invalid_delta "$before" "$after")
 val=$(sg_def_delta "$before" "$after" ack_cookie_valid)
@@ -131,7 +132,7 @@ echo "  ($rot rotations during: $sum)"
 # place when the key file changed, and changes nothing when it did not
 cfgval() {
 	local mid
-	for mid in $(bpftool prog show id "$(sg_xdp_id "$NS_S" "$IF_S")" -j | jq -r '.map_ids[]'); do
+	for mid in $(bpftool prog show id "$(sg_sg_prog_id "$NS_S" "$IF_S")" -j | jq -r '.map_ids[]'); do
 		[ "$(bpftool map show id "$mid" -j | jq -r .name)" = sg_config ] &&
 			bpftool -j map lookup id "$mid" key 0 0 0 0 | jq -r ".formatted.value.$1"
 	done
@@ -144,7 +145,7 @@ mk_key "$TMP/rot.key" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 sg_in "$NS_S" "$SG_BIN" apply -c "$TMP/sg.conf" >/dev/null 2>&1
 g2=$(cfgval key_gen)
 [ -n "$g0" ] && [ "$g1" = "$g0" ] && [ "$g2" = $((g0 + 1)) ] &&
-	[ "$(sg_xdp_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_apply_rotates_in_place ||
+	[ "$(sg_sg_prog_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_apply_rotates_in_place ||
 	sg_fail ${T}_apply_rotates_in_place "key_gen $g0 -> $g1 (same file) -> $g2 (new key)"
 
 # a handshake in flight across a rotation: SYN-ACK under the old key, the

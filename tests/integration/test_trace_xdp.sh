@@ -56,7 +56,7 @@ N=4	# connections per (path, family)
 # prog_map IFACE NAME: id of map NAME used by synguard's XDP program on IFACE
 prog_map() {
 	local xid mid
-	xid=$(sg_xdp_id "$NS_S" "$1")
+	xid=$(sg_sg_prog_id "$NS_S" "$1")
 	[ -n "$xid" ] || return 1
 	for mid in $(bpftool prog show id "$xid" -j | python3 -c 'import json,sys; print(*json.load(sys.stdin).get("map_ids", []))'); do
 		if [ "$(bpftool map show id "$mid" -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')" = "$2" ]; then
