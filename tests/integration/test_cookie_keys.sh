@@ -112,7 +112,10 @@ sum=$(tail -1 "$TMP/loop.out")
 ok=$(echo "$sum" | sed -n 's/.*ok=\([0-9]*\).*/\1/p')
 [ "$ok" = 2000 ] && echo "$sum" | grep -q "refused=0 timeout=0 error=0" &&
 	sg_pass ${T}_rotation_2000_ok || sg_fail ${T}_rotation_2000_ok "$sum"
-[ $rot -ge 4 ] && [ $rotfail -eq 0 ] && sg_pass ${T}_rotations_applied ||
+# several rotations during the loop; a TCG guest's protect takes seconds
+# (2 rotations in an 18 s loop on 6.12), so one is enough there
+want=4; [ "${SG_SLOW_GUEST:-0}" = 1 ] && want=1
+[ $rot -ge $want ] && [ $rotfail -eq 0 ] && sg_pass ${T}_rotations_applied ||
 	sg_fail ${T}_rotations_applied "$rot rotations applied, $rotfail failed (loop: $sum)"
 [ "$(sg_sg_prog_id "$NS_S" "$IF_S")" = "$xid" ] && sg_pass ${T}_rotation_in_place ||
 	sg_fail ${T}_rotation_in_place "XDP program changed"

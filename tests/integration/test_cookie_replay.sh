@@ -20,6 +20,9 @@ T=cookie_replay
 RAW=$SG_TOOLS/sg_rawhs
 sg_require_root $T
 sg_def_require $T
+# the replay bound is a property of synguard's own cookie (the handoff
+# design); the kernel's cookies (synproxy, kernel-cookies) live 2 minutes
+sg_def_require_handoff $T
 [ -x "$RAW" ] || { sg_skip $T "sg_rawhs not built"; exit 0; }
 command -v nft >/dev/null || { sg_skip $T "nft not installed"; exit 0; }
 sg_mount_fs
