@@ -52,8 +52,8 @@ client_ok() {
 	local before d
 	before=$(sg_def_stats)
 	if sg_ops_client $ADDR_S4 $PORT; then
-		d=$(sg_def_delta "$before" "$(sg_def_stats)" handoff_ok)
-		[ "$d" != missing ] && [ "$d" -ge 1 ] && sg_pass ${1}_client || sg_fail ${1}_client "handoff_ok delta $d"
+		d=$(sg_def_delta "$before" "$(sg_def_stats)" "$(sg_def_cookie_counter)")
+		[ "$d" != missing ] && [ "$d" -ge 1 ] && sg_pass ${1}_client || sg_fail ${1}_client "$(sg_def_cookie_counter) delta $d"
 	else
 		sg_fail ${1}_client "client could not connect; $(K)"
 	fi

@@ -29,6 +29,29 @@ sg_def_require_handoff() {
 	exit 0
 }
 
+# sg_def_cookie_counter: the counter that grows once per handshake synguard
+# carried, in the design protect picks on this kernel: handoff_ok (the kfunc
+# handoff, 6.9+), ack_cookie_valid (synproxy: XDP validated the cookie, nft
+# SYNPROXY completes), pass_syn_kernel (kernel-cookies: the kernel answers
+# the SYN itself)
+sg_def_cookie_counter() {
+	case $("$SG_BIN" status -j 2>/dev/null | jq -r '.kernel.best_defense // empty') in
+	synproxy) echo ack_cookie_valid ;;
+	kernel-cookies) echo pass_syn_kernel ;;
+	*) echo handoff_ok ;;
+	esac
+}
+
+# sg_def_cookie_count_ok GOT WANT: GOT handshakes counted by
+# sg_def_cookie_counter for WANT connections: exactly WANT, or with synproxy
+# up to 2 x WANT (a client's first data segment validates too when it reaches
+# XDP before the proxied connection exists)
+sg_def_cookie_count_ok() {
+	[[ $1 =~ ^[0-9]+$ ]] || return 1
+	[ "$1" = "$2" ] && return 0
+	[ "$(sg_def_cookie_counter)" = ack_cookie_valid ] && [ "$1" -ge "$2" ] && [ "$1" -le $(($2 * 2)) ]
+}
+
 # sg_def_protect PORTS [ARGS...]: protect the server veth (native XDP unless
 # ARGS say otherwise), from the server netns with the host's bpffs, and make
 # sure the EXIT trap unprotects it before the namespaces go away (else pins
