@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "handshake.h"
@@ -229,6 +230,39 @@ static int foreign_counter_map(const char *hdr, int map[XENV_MAX_FOREIGN_CNT], i
 	return *max > 0 ? 0 : -ENOENT;
 }
 
+/* Set the u8 .rodata variable name of obj before load, as protect sets it
+ * on its skeleton (user/skel_fixed.c); absent in older objects: nothing. */
+static void set_rodata_u8(struct bpf_object *obj, const char *name, __u8 v)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const void *init;
+	struct bpf_map *m;
+	size_t sz;
+	__u8 *data;
+	int id;
+
+	if (!btf || (id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)) < 0)
+		return;
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_type *t = btf__type_by_id(btf, (__u32)id);
+		const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+
+		if (!bpf_map__is_internal(m) || !strstr(bpf_map__name(m), ".rodata"))
+			continue;
+		init = bpf_map__initial_value(m, &sz);
+		data = init && sz ? malloc(sz) : NULL;
+		if (!data)
+			continue;
+		memcpy(data, init, sz);
+		for (int i = 0; i < btf_vlen(t); i++, vs++)
+			if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off),
+				    name) && vs->offset < sz)
+				data[vs->offset] = v;
+		bpf_map__set_initial_value(m, data, sz);
+		free(data);
+	}
+}
+
 static int open_foreign(struct xdp_env *e, const char *path)
 {
 	const char *hdr = getenv("SG_XDP_HDR");
@@ -254,6 +288,7 @@ static int open_foreign(struct xdp_env *e, const char *path)
 	e->obj = bpf_object__open_file(path, NULL);
 	if (!e->obj)
 		return -errno ? -errno : -EINVAL;
+	set_rodata_u8(e->obj, "sg_local_probe", (__u8)sg_local_probe_usable());
 	/* only sg_xdp runs here: the tc programs stay unloaded (before 6.9
 	 * sg_tc cannot load, without the handoff kfunc) */
 	bpf_object__for_each_program(prog, e->obj)
