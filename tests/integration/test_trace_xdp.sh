@@ -82,7 +82,7 @@ m = int(sys.argv[1])
 progs = {p["id"]: p for p in json.loads(sys.argv[3])}
 print(sum(1 for l in json.loads(sys.argv[2])
           if m in progs.get(l.get("prog_id"), {}).get("map_ids", [])
-          and progs[l["prog_id"]].get("name") not in ("sg_xdp", "sg_tc")))
+          and progs[l["prog_id"]].get("name") not in ("sg_xdp", "sg_tc", "sg_tc_spx")))
 PY
 }
 # wait_readers N: until exactly N tracers read the shared map (5 s at most)

@@ -10,7 +10,8 @@ sg_ops_kstate() {
 	name=$(sg_xdp_name "$1" "$2")
 	case "$name" in sg_xdp) x=ours ;; "") x=none ;; *) x=foreign ;; esac
 	t=$(sg_tc_filters "$1" "$2" | sed -n 's/.* name \([^ ]*\).*/\1/p' | head -n 1)
-	case "$t" in sg_tc) t=ours ;; "") t=none ;; *) t=foreign ;; esac
+	# (sg_tc_spx: the synproxy design's tc program)
+	case "$t" in sg_tc|sg_tc_spx) t=ours ;; "") t=none ;; *) t=foreign ;; esac
 	[ -n "${3:-}" ] && [ -e "$3" ] && p=yes
 	echo "xdp=$x tc=$t pins=$p"
 }
