@@ -949,6 +949,9 @@ static int share_synts(struct synguard *skel, struct synts_share *s)
  * passes everything) and becomes active once tc is in place. A native attach
  * that the driver refuses is retried in generic mode unless -m was given. */
 #define SG_LX_FALLBACK 1000	/* attach_libxdp: use netlink instead */
+#define SG_LX_SPX_WHY "the kernel refuses the default build in this libxdp's dispatcher (it " \
+	"changes packet data: Linux 6.13+ and 6.12.y with libxdp before xdp-tools PR #509), " \
+	"and the synproxy defense cannot use the fixed-length build: it needs XDP metadata"
 #define SG_LX_RETRY_FIXED 1001	/* attach_libxdp: try the fixed-length build */
 
 /* Why a libxdp attach that failed to load (-EINVAL: the verifier refused
@@ -979,8 +982,22 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
 	}
 	/* the verifier refused the extension; nothing was changed */
-	if (err == -EINVAL && !plan->fixed_len)
+	if (err == -EINVAL && !plan->fixed_len && o->design != SG_DESIGN_SYNPROXY)
 		return SG_LX_RETRY_FIXED;
+	/* the fixed-length build carries no XDP metadata, which the synproxy
+	 * defense's tc tag needs: alone, netlink; beside others, refused */
+	if (err == -EINVAL && !plan->fixed_len) {
+		if (o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
+			snprintf(plan->method_why, sizeof(plan->method_why), "%s",
+				 SG_LX_SPX_WHY);
+			return SG_LX_FALLBACK;
+		}
+		rollback(u);
+		return sg_fail(d->foreign_id ? SG_EXIT_CONFLICT : SG_EXIT_UNSUPPORTED,
+			       "cannot attach XDP to %s through libxdp: %s (--defense "
+			       "kernel-cookies or handoff can share the interface)", o->ifname,
+			       SG_LX_SPX_WHY);
+	}
 	if (err == -EINVAL && o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
 		/* alone on the interface anyway: netlink does the same job */
 		snprintf(plan->method_why, sizeof(plan->method_why), "%s", SG_LX_EINVAL_WHY);

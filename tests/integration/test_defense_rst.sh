@@ -135,7 +135,9 @@ for fam in 4 6; do
 	fi
 	[[ $rst =~ ^[0-9]+$ ]] && [ "$rst" -ge 1 ] && sg_pass ${T}_${n/lost/lost_counted} ||
 		sg_fail ${T}_${n/lost/lost_counted} "rst_sent +$rst"
-	if [ $run = young ] && [ -z "$DESIGN" ]; then
+	# (a TCG guest's client resends past the 1 s --max-ack-age: out of
+	# the bounds by then, so RST without a drop first)
+	if [ $run = young ] && [ -z "$DESIGN" ] && sg_timing_sensitive ${T}_lost_young_dropped_v$fam; then
 		[[ $maybe =~ ^[0-9]+$ ]] && [ "$maybe" -ge 1 ] && sg_pass ${T}_lost_young_dropped_v$fam ||
 			sg_fail ${T}_lost_young_dropped_v$fam "drop_ack_maybe_ours +$maybe (want >= 1)"
 	fi

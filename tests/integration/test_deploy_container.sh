@@ -55,7 +55,9 @@ if jq -e '.mode == "skb" and (.mode_reason | test("veth")) and (.attach_reason |
 else
 	sg_fail ${T}_mode_and_reason "$(jq -c '{mode, mode_reason, attach, attach_reason}' "$OUT/protect.json")"
 fi
-XID=$(in_a "$SG_BIN" status eth0 -j | jq -r '.interfaces[0].xdp_prog_id')
+# the attached program: synguard's, or libxdp's dispatcher holding it
+XID=$(in_a "$SG_BIN" status eth0 -j |
+	jq -r '.interfaces[0] | if (.dispatcher_prog_id // 0) > 0 then .dispatcher_prog_id else .xdp_prog_id end')
 ids=$(sg_pods_xdp_ids)
 if [ "$(echo "$ids" | wc -l)" -eq 1 ] && [ "$ids" = "$NS_A eth0 $XID" ]; then
 	sg_pass ${T}_only_synguard_xdp
