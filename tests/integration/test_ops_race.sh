@@ -40,7 +40,7 @@ bad_serial=0 bad_half=0 bad_client=0 bad_rc=0 bad_setup=0 done=0
 for r in $(seq "$ROUNDS"); do
 	if [ $((r % 2)) = 1 ]; then start=clean; start_clean; else start=protected; start_protected; fi ||
 		{ bad_setup=$((bad_setup + 1)); sg_fail ${T}_round${r}_setup "$(sg_ops_kstate "$NS_S" "$IF_S" "$PIN")"; continue; }
-	start_id=$(sg_xdp_id "$NS_S" "$IF_S")
+	start_id=$(sg_sg_prog_id "$NS_S" "$IF_S")	# (synguard's own, also inside a dispatcher)
 	rm -f "$TMP/go" "$TMP"/r.*; mkfifo "$TMP/go"
 	# each waits in open() of the FIFO; the open for writing below releases all three at once
 	for c in A B U; do
@@ -59,7 +59,7 @@ for r in $(seq "$ROUNDS"); do
 
 	kstate=$(sg_ops_kstate "$NS_S" "$IF_S")
 	S status "$IF_S" -j >"$TMP/r.status" 2>/dev/null; echo $? >"$TMP/r.status.rc"
-	xid=$(sg_xdp_id "$NS_S" "$IF_S")
+	xid=$(sg_sg_prog_id "$NS_S" "$IF_S")
 	# Is there an order of A, B, U that explains everything we saw?
 	verdict=$(python3 - "$TMP" "$start" "${start_id:-0}" "$START_PORTS" "$A_PORTS" "$B_PORTS" \
 		"$kstate" "${xid:-0}" <<'EOP'
