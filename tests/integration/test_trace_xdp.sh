@@ -212,7 +212,10 @@ if mode == "trace":
         if c is None or e.get("basis") != "syn_arrival":
             continue
         s_lat = e["latency_us"]
-        want(0 < s_lat <= c + 250, "%s port %d: server %.1f us, client connect %.1f us" % (tag, e["rport"], s_lat, c))
+        # (the two clocks are read at different points; a TCG guest
+        # stretches the gap between them to milliseconds: 2.2 ms on 6.1)
+        slack = 5000 if os.environ.get("SG_SLOW_GUEST") == "1" else 250
+        want(0 < s_lat <= c + slack, "%s port %d: server %.1f us, client connect %.1f us" % (tag, e["rport"], s_lat, c))
         ce = cli.get(e["rport"])
         if ce is None:
             bad.append("no client event for port %d" % e["rport"]); continue
