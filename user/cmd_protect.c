@@ -973,6 +973,7 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 {
 	/* plan->fixed_len: skel is the fixed-length build (the second try) */
 	int err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
+	const char *why;
 	char msg[128];
 
 	if (err == -EOPNOTSUPP && plan->mode == SG_MODE_NATIVE && !o->mode_given) {
@@ -981,34 +982,25 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 			 "the driver of %s has no native XDP", o->ifname);
 		err = sg_lx_attach(skel->obj, ifindex, plan->mode, o->prio);
 	}
-	/* the verifier refused the extension; nothing was changed */
+	/* the verifier refused the extension; nothing was changed. Next the
+	 * fixed-length build, except for synproxy: that build carries no XDP
+	 * metadata, which the synproxy defense's tc tag needs */
 	if (err == -EINVAL && !plan->fixed_len && o->design != SG_DESIGN_SYNPROXY)
 		return SG_LX_RETRY_FIXED;
-	/* the fixed-length build carries no XDP metadata, which the synproxy
-	 * defense's tc tag needs: alone, netlink; beside others, refused */
-	if (err == -EINVAL && !plan->fixed_len) {
-		if (o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
-			snprintf(plan->method_why, sizeof(plan->method_why), "%s",
-				 SG_LX_SPX_WHY);
-			return SG_LX_FALLBACK;
-		}
-		rollback(u);
-		return sg_fail(d->foreign_id ? SG_EXIT_CONFLICT : SG_EXIT_UNSUPPORTED,
-			       "cannot attach XDP to %s through libxdp: %s (--defense "
-			       "kernel-cookies or handoff can share the interface)", o->ifname,
-			       SG_LX_SPX_WHY);
-	}
+	why = plan->fixed_len ? SG_LX_EINVAL_WHY : SG_LX_SPX_WHY;
 	if (err == -EINVAL && o->attach == SG_ATTACH_AUTO && !d->foreign_id) {
 		/* alone on the interface anyway: netlink does the same job */
-		snprintf(plan->method_why, sizeof(plan->method_why), "%s", SG_LX_EINVAL_WHY);
+		snprintf(plan->method_why, sizeof(plan->method_why), "%s", why);
 		return SG_LX_FALLBACK;
 	}
 	if (err == -EINVAL) {
 		rollback(u);
 		return sg_fail(d->foreign_id ? SG_EXIT_CONFLICT : SG_EXIT_UNSUPPORTED,
-			       "cannot attach XDP to %s through libxdp: %s%s", o->ifname,
-			       SG_LX_EINVAL_WHY, d->foreign_id ? "; the programs cannot share the "
-			       "interface here, 'synguard protect --force' replaces the dispatcher" : "");
+			       "cannot attach XDP to %s through libxdp: %s%s", o->ifname, why,
+			       !plan->fixed_len ? " (--defense kernel-cookies or handoff can "
+			       "share the interface)" : d->foreign_id ? "; the programs cannot "
+			       "share the interface here, 'synguard protect --force' replaces the "
+			       "dispatcher" : "");
 	}
 	/* -m native asked for on a driver without it: the netlink path's
 	 * message (attach_fail), not libxdp's bare "not supported" */

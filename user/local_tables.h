@@ -7,7 +7,6 @@
 #ifndef SG_LOCAL_TABLES_H
 #define SG_LOCAL_TABLES_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 

@@ -19,9 +19,9 @@ struct synguard *sg_skel_open(bool fixed_len)
 
 	if (!fixed_len) {
 		obj = synguard__open();
-		if (obj)
-			obj->rodata->sg_local_probe = sg_local_probe_usable();
-		return obj;
+		if (!obj)
+			return NULL;
+		goto configure;
 	}
 	obj = calloc(1, sizeof(*obj));
 	if (!obj) {
@@ -35,12 +35,13 @@ struct synguard *sg_skel_open(bool fixed_len)
 		obj->skeleton->data = (void *)synguard_fixed__elf_bytes(&obj->skeleton->data_sz);
 		err = bpf_object__open_skeleton(obj->skeleton, NULL);
 	}
-	if (!err)
-		obj->rodata->sg_local_probe = sg_local_probe_usable();
 	if (err) {
 		synguard__destroy(obj);
 		errno = -err;
 		return NULL;
 	}
+configure:
+	/* read-only constants, before load (bpf/local.h) */
+	obj->rodata->sg_local_probe = sg_local_probe_usable();
 	return obj;
 }

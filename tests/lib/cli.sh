@@ -39,11 +39,10 @@ sg_sg_attach() {
 # sg_sg_prog_id NS IF: the id of synguard's own XDP program on IF (the
 # attached one, or the one in libxdp's dispatcher)
 sg_sg_prog_id() {
-	if [ "$(sg_sg_attach "$1" "$2")" = libxdp ]; then
-		nsenter --net=/run/netns/"$1" "$SG_BIN" status "$2" -j | jq -r '.interfaces[0].xdp_prog_id'
-	else
-		sg_xdp_id "$1" "$2"
-	fi
+	local id
+	id=$(nsenter --net=/run/netns/"$1" "$SG_BIN" status "$2" -j 2>/dev/null |
+		jq -r '.interfaces[0] | select(.attach == "libxdp") | .xdp_prog_id' 2>/dev/null)
+	if [ -n "$id" ]; then echo "$id"; else sg_xdp_id "$1" "$2"; fi
 }
 # sg_tc_filters NS IF: the ingress filter lines (empty if none or no clsact)
 sg_tc_filters() { ip netns exec "$1" tc filter show dev "$2" ingress 2>/dev/null; }
