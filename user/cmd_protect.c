@@ -1281,6 +1281,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 			return sg_fail(SG_EXIT_ERROR, "cannot write the configuration: %s",
 				       strerror(-err));
 		}
+		sg_test_point("protect:after-xdp");
 		goto pin;
 	}
 	/* --force: a foreign program in our mode is replaced atomically; one in

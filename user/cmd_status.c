@@ -59,17 +59,19 @@ static void json_port(unsigned int port, void *ctx)
 
 /* Fields every entry has: the state and whether a change is under way
  * (then a partial state may just be a protect or unprotect in progress). */
-static void json_state(struct jw *w, int ifindex, bool xdp, bool tc)
+static void json_state(struct jw *w, int ifindex, bool xdp, bool tc, bool active)
 {
 	pid_t busy = sg_lock_holder(ifindex);
 
-	jw_string_field(w, "state", xdp && tc ? "protected" : "partial");
+	jw_string_field(w, "state", xdp && tc && active ? "protected" : "partial");
 	jw_name(w, "missing");
 	jw_start_array(w);
 	if (!xdp)
 		jw_string(w, "xdp");
 	if (!tc)
 		jw_string(w, "tc");
+	if (!active)
+		jw_string(w, "active");
 	jw_end_array(w);
 	jw_name(w, "busy_pid");
 	if (busy > 0)
@@ -97,7 +99,7 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 		jw_start_object(w);
 		jw_string_field(w, "ifname", ifname);
 		jw_int_field(w, "ifindex", ifindex);
-		json_state(w, ifindex, false, lo->tc_id != 0);
+		json_state(w, ifindex, false, lo->tc_id != 0, true);
 		jw_uint_field(w, "xdp_prog_id", 0);
 		jw_uint_field(w, "tc_prog_id", lo->tc_id);
 		jw_bool_field(w, "healthy", false);
@@ -129,14 +131,28 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 	text_busy(ifindex);
 }
 
-/* Everything the interface's defense needs is attached: the handoff design
- * needs its tc program, the kernel-cookies design has none, the synproxy
- * design needs its tc program and its nft table (nft_present: 1/0/-1). */
-static bool complete(const struct sg_defense *d, const struct sg_config *cfg, int nft_present)
+/* Our program answers SYNs: through libxdp it joins the dispatcher inactive
+ * and protect activates it once tc is attached (a protect killed in between
+ * leaves it passing everything). */
+static bool active(const struct sg_config *cfg)
+{
+	return (cfg->flags & SG_CFG_ACTIVE) != 0;
+}
+
+/* Everything beside XDP that the interface's defense needs is attached: the
+ * handoff design needs its tc program, the kernel-cookies design has none,
+ * the synproxy design needs its tc program and its nft table (nft_present:
+ * 1/0/-1). */
+static bool tc_part(const struct sg_defense *d, const struct sg_config *cfg, int nft_present)
 {
 	if (cfg->flags & SG_CFG_SYNPROXY)
 		return d->tc_id != 0 && nft_present == 1;
 	return d->tc_id != 0 || (cfg->flags & SG_CFG_KERNEL_COOKIES);
+}
+
+static bool complete(const struct sg_defense *d, const struct sg_config *cfg, int nft_present)
+{
+	return active(cfg) && tc_part(d, cfg, nft_present);
 }
 
 /* The other programs in our libxdp dispatcher (none when attached through
@@ -201,7 +217,7 @@ static void show(struct jw *w, const struct sg_defense *d)
 		jw_start_object(w);
 		jw_string_field(w, "ifname", d->ifname);
 		jw_int_field(w, "ifindex", d->ifindex);
-		json_state(w, d->ifindex, true, complete(d, &cfg, nft));
+		json_state(w, d->ifindex, true, tc_part(d, &cfg, nft), active(&cfg));
 		jw_name(w, "ports");
 		jw_start_array(w);
 		sg_ports_foreach(cfg.ports, json_port, w);
@@ -255,6 +271,12 @@ static void show(struct jw *w, const struct sg_defense *d)
 	if (complete(d, &cfg, nft))
 		printf("%s (ifindex %d): protected since %s\n", sg_esc_text(d->ifname, esc, sizeof(esc)),
 		       d->ifindex, since);
+	else if (!active(&cfg))
+		printf("%s (ifindex %d): PARTIAL - synguard's XDP program is attached but was never "
+		       "activated (a protect was interrupted): not protected, traffic passes "
+		       "untouched; run 'synguard protect %s ...' to protect or 'synguard unprotect "
+		       "%s' to clean up\n", sg_esc_text(d->ifname, esc, sizeof(esc)), d->ifindex,
+		       esc, esc);
 	else
 		printf("%s (ifindex %d): PARTIAL - synguard's XDP program is attached without its "
 		       "tc %s (since %s): clients get resets\n",

@@ -6,8 +6,10 @@
  * safe for traffic, reported by status and repaired by the next command.
  * SG_TEST_KILL_AT=POINT in the environment kills the process at POINT;
  * without it a test point costs one getenv(). Points (docs/runbook.md):
- *   protect:after-tc    tc handoff attached, XDP not yet
- *   protect:after-xdp   both attached, nothing pinned yet
+ *   protect:after-tc    tc handoff attached, XDP not yet (through libxdp:
+ *                       XDP is in the dispatcher already but inactive,
+ *                       passing everything, until this point)
+ *   protect:after-xdp   both attached (and active), nothing pinned yet
  *   unprotect:after-xdp XDP removed, tc handoff still attached
  *   unprotect:after-tc  both removed, pins still there
  * Never set it in production.

@@ -95,6 +95,14 @@ unprotect_ok ${T}_hand_pins_only
 fresh; rm -f "$PIN"/*; rmdir "$PIN"
 protect_ok ${T}_hand_no_pins	# protect pins again (FULL includes pins=yes)
 
+# our program attached but never activated: what a protect through libxdp
+# leaves when killed before it activates (status must not say protected)
+fresh; sg_ops_cfg_clear_flag "$PIN" 1 || sg_fail ${T}_hand_inactive_setup "cannot clear SG_CFG_ACTIVE"
+status_says ${T}_hand_inactive 3 partial "['active']"
+txt=$(S status "$IF_S"); [[ $txt == *"PARTIAL"*"never activated"* ]] && sg_pass ${T}_hand_inactive_text || sg_fail ${T}_hand_inactive_text "$txt"
+protect_ok ${T}_hand_inactive
+status_says ${T}_hand_inactive_repaired 0 protected "[]"
+
 # 2. killed at each step boundary
 # kill_at NAME POINT CMD... : run CMD with SG_TEST_KILL_AT=POINT, expect SIGKILL (137)
 kill_at() {
@@ -109,11 +117,22 @@ not_stuck() {
 	return 0
 }
 
+# how protect attaches here: through libxdp's dispatcher our program is in
+# it, inactive, before tc (cmd_protect.c), so the state after tc differs
+fresh; ATTACH=$(sg_sg_attach "$NS_S" "$IF_S")
 S unprotect "$IF_S" >/dev/null 2>&1
 kill_at ${T}_kill_protect_after_tc protect:after-tc protect "$IF_S" --ports $PORT
-[ "$(K)" = "xdp=none tc=ours pins=no" ] && sg_pass ${T}_kill_protect_after_tc_safe_state ||
-	sg_fail ${T}_kill_protect_after_tc_safe_state "$(K)"
-status_says ${T}_kill_protect_after_tc 3 partial "['xdp']"
+if [ "$ATTACH" = libxdp ]; then
+	[ "$(K)" = "xdp=ours tc=ours pins=no" ] && sg_pass ${T}_kill_protect_after_tc_safe_state ||
+		sg_fail ${T}_kill_protect_after_tc_safe_state "$(K)"
+	status_says ${T}_kill_protect_after_tc 3 partial "['active']"
+	sg_ops_client $ADDR_S4 $PORT && sg_pass ${T}_kill_protect_after_tc_traffic_passes ||
+		sg_fail ${T}_kill_protect_after_tc_traffic_passes "$(K)"
+else
+	[ "$(K)" = "xdp=none tc=ours pins=no" ] && sg_pass ${T}_kill_protect_after_tc_safe_state ||
+		sg_fail ${T}_kill_protect_after_tc_safe_state "$(K)"
+	status_says ${T}_kill_protect_after_tc 3 partial "['xdp']"
+fi
 protect_ok ${T}_kill_protect_after_tc
 
 S unprotect "$IF_S" >/dev/null 2>&1

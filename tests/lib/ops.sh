@@ -39,3 +39,21 @@ sg_ops_setup() {
 	PIN=$(sg_def_pin_dir)
 }
 S() { sg_in "$NS_S" "$SG_BIN" "$@"; }
+
+# sg_ops_cfg_clear_flag PIN_DIR MASK: clears MASK (e.g. 1 = SG_CFG_ACTIVE)
+# in the flags of the pinned sg_config, as a protect killed before it
+# activated its program leaves them; the offset comes from the map's BTF
+sg_ops_cfg_clear_flag() {
+	local m="$1/sg_config" off val
+	off=$(bpftool -j btf dump map pinned "$m" value | jq '[.types[] | select(.name == "sg_config") |
+		.members[] | select(.name == "flags") | .bits_offset][0] / 8') || return 1
+	val=$(bpftool -j map lookup pinned "$m" key 0 0 0 0 | python3 -c "
+import json, sys
+v = [int(b, 16) for b in json.load(sys.stdin)['value']]
+o = $off
+f = int.from_bytes(bytes(v[o:o + 4]), 'little') & ~$2
+v[o:o + 4] = list(f.to_bytes(4, 'little'))
+print(' '.join(str(b) for b in v))") || return 1
+	# shellcheck disable=SC2086
+	bpftool map update pinned "$m" key 0 0 0 0 value $val
+}
