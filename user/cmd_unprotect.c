@@ -20,6 +20,7 @@
 #include "defense_maps.h"
 #include "escape.h"
 #include "nft_synproxy.h"
+#include "spx_hold.h"
 #include "json.h"
 #include "lock.h"
 #include "pins.h"
@@ -66,6 +67,8 @@ struct removed {
 	bool pins;
 	char pin_dir[PATH_MAX];
 	char nft_table[32];	/* the synproxy defense's nft table, removed ("": none) */
+	char nft_kept[32];	/* ... or kept as a hold table (spx_hold.h) */
+	int proxied;		/* then: its open connections (-1: not known) */
 };
 
 static void report(const char *ifname, int ifindex, const struct removed *r)
@@ -87,6 +90,16 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 			jw_string(w, r->nft_table);
 		else
 			jw_null(w);
+		jw_name(w, "nft_table_kept");
+		if (*r->nft_kept)
+			jw_string(w, r->nft_kept);
+		else
+			jw_null(w);
+		jw_name(w, "proxied_connections");
+		if (*r->nft_kept && r->proxied >= 0)
+			jw_int(w, r->proxied);
+		else
+			jw_null(w);
 		jw_name(w, "pin_dir");
 		if (r->pins)
 			jw_string(w, r->pin_dir);
@@ -99,8 +112,10 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 	if (r->xdp_id)
 		printf("unprotected %s: removed XDP program id %u", sg_esc_text(ifname, esc, sizeof(esc)),
 		       r->xdp_id);
-	else
+	else if (r->tc_id || r->pins || *r->nft_table)
 		printf("%s was not protected; removed leftovers:", sg_esc_text(ifname, esc, sizeof(esc)));
+	else	/* only a hold table, still needed */
+		printf("%s is not protected", sg_esc_text(ifname, esc, sizeof(esc)));
 	if (r->tc_id)
 		printf("%s tc filter (prog id %u)", r->xdp_id ? "," : "", r->tc_id);
 	if (r->clsact)
@@ -110,6 +125,17 @@ static void report(const char *ifname, int ifindex, const struct removed *r)
 	if (r->pins)
 		printf(", pins in %s", sg_esc_text(r->pin_dir, esc, sizeof(esc)));
 	printf("\n");
+	if (*r->nft_kept && r->proxied >= 0)
+		printf("  kept nft table inet %s: conntrack tracks %d open connection(s) to the "
+		       "protected ports; those the synproxy defense opened live on its sequence "
+		       "number translation until they close. The next protect or unprotect of %s "
+		       "removes the table once none is open\n",
+		       r->nft_kept, r->proxied, sg_esc_text(ifname, esc, sizeof(esc)));
+	else if (*r->nft_kept)
+		printf("  kept nft table inet %s: /proc/net/nf_conntrack cannot be read, so "
+		       "connections the synproxy defense opened may still be open (conntrack "
+		       "translates their sequence numbers); remove it with 'nft delete table inet "
+		       "%s' once they have closed\n", r->nft_kept, r->nft_kept);
 }
 
 int cmd_unprotect(int argc, char **argv)
@@ -119,7 +145,8 @@ int cmd_unprotect(int argc, char **argv)
 	struct sg_defense d;
 	const char *ifname;
 	char name[16], msg[512];
-	bool spx = false;
+	bool spx_ports_ok = false;
+	__u64 spx_ports[SG_PORT_WORDS];
 	__u32 tc_id;
 	int ifindex, err;
 
@@ -150,7 +177,10 @@ int cmd_unprotect(int argc, char **argv)
 	if (!err) {
 		struct sg_config cfg;
 
-		spx = !sg_defense_read_config(&d, &cfg) && (cfg.flags & SG_CFG_SYNPROXY);
+		if (!sg_defense_read_config(&d, &cfg) && (cfg.flags & SG_CFG_SYNPROXY)) {
+			memcpy(spx_ports, cfg.ports, sizeof(spx_ports));
+			spx_ports_ok = true;
+		}
 	}
 	if (!err || err == -EPROTO) {
 		__u32 id = d.xdp_id;
@@ -202,7 +232,6 @@ int cmd_unprotect(int argc, char **argv)
 			return sg_fail(SG_EXIT_ERROR, "cannot remove the tc filter from %s: %s",
 				       ifname, strerror(-err));
 		r.tc_id = tc_id;
-		spx = spx || !strcmp(name, SG_TC_SPX_PROG_NAME);
 		/* The clsact qdisc holds only filters: without any left, it is
 		 * ours to remove (the dump tells us about everybody else's). */
 		if (sg_tc_count_foreign(ifindex) == 0 && sg_tc_destroy_hook(ifindex) == 0)
@@ -212,11 +241,17 @@ int cmd_unprotect(int argc, char **argv)
 
 	/* the synproxy defense's table, or one left by a protect killed
 	 * before its tc program (checked only where nft runs) */
-	if (spx || sg_nft_spx_present(ifindex) == 1) {
-		if (sg_nft_spx_remove(ifindex, msg, sizeof(msg)))
+	{
+		int had = 0;
+
+		if (sg_spx_release(ifname, ifindex, spx_ports_ok ? spx_ports : NULL, &r.proxied, &had, msg,
+				   sizeof(msg)))
 			return sg_fail(SG_EXIT_ERROR, "cannot remove the nft table of %s: %s", ifname,
 				       msg);
-		sg_nft_spx_table(ifindex, r.nft_table, sizeof(r.nft_table));
+		if (had && r.proxied)
+			sg_nft_spx_table(ifindex, r.nft_kept, sizeof(r.nft_kept));
+		else if (had)
+			sg_nft_spx_table(ifindex, r.nft_table, sizeof(r.nft_table));
 	}
 	sg_test_point("unprotect:after-nft");
 
@@ -228,7 +263,7 @@ int cmd_unprotect(int argc, char **argv)
 	}
 
 	if (!r.xdp_id && !r.tc_id && !r.pins && !*r.nft_table) {
-		if (sg_env.json)
+		if (sg_env.json || *r.nft_kept)
 			report(ifname, ifindex, &r);
 		return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard", ifname);
 	}

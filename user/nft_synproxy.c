@@ -156,12 +156,13 @@ int sg_nft_spx_rule(const char *ifname, char *buf, size_t len)
 
 /* The whole table in one transaction: `add` then `delete` makes the delete
  * succeed whether or not it existed, so the result is exactly our table. */
-static int table_script(const char *name, const char *rule, char *buf, size_t len)
+static int table_script(const char *name, const char *comment, const char *rule, char *buf,
+			size_t len)
 {
 	return snprintf(buf, len,
 			"add table inet %s\n"
 			"delete table inet %s\n"
-			"add table inet %s { comment \"synguard synproxy defense\"; }\n"
+			"add table inet %s { comment \"%s\"; }\n"
 			"add chain inet %s input { type filter hook input priority " SG_NFT_PRIO
 			"; policy accept; }\n"
 			/* a marked ACK whose connection conntrack already opened
@@ -172,17 +173,21 @@ static int table_script(const char *name, const char *rule, char *buf, size_t le
 			"add rule inet %s input meta mark 0x%08x ct status & confirmed == confirmed "
 			"drop\n"
 			"add rule inet %s input %s\n",
-			name, name, name, name, name, SG_SPX_MARK, name, rule) >= (int)len ? -1 : 0;
+			name, name, name, comment, name, name, SG_SPX_MARK, name, rule) >= (int)len ? -1 : 0;
 }
 
-int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
+/* The comment of a hold table carries the ports: the next unprotect checks
+ * them again */
+#define SG_HOLD_TAG "synguard hold ports="
+
+static int apply(const char *ifname, int ifindex, const char *comment, char *err, size_t len)
 {
-	char name[32], rule[256], script[1024];
+	char name[32], rule[256], script[2048];
 	int rc;
 
 	sg_nft_spx_table(ifindex, name, sizeof(name));
-	if (sg_nft_spx_rule(ifname, rule, sizeof(rule)) || table_script(name, rule, script,
-									   sizeof(script)))
+	if (sg_nft_spx_rule(ifname, rule, sizeof(rule)) ||
+	    table_script(name, comment, rule, script, sizeof(script)))
 		return snprintf(err, len, "nft rule too long"), -1;
 	rc = run_nft(NULL, script, err, len);
 	if (rc == 0)
@@ -190,6 +195,24 @@ int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
 	if (rc > 0 && !*err)
 		snprintf(err, len, "nft exited with status %d", rc);
 	return -1;
+}
+
+int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
+{
+	return apply(ifname, ifindex, "synguard synproxy defense", err, len);
+}
+
+/* The same table: its SYNPROXY statement keeps the kernel's synproxy hooks
+ * on, which translate the proxied connections' timestamps (besides
+ * conntrack's sequence numbers). Nothing marks packets for it any more:
+ * unprotect removed the tc program first. */
+int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *err, size_t len)
+{
+	char comment[1100];
+
+	if (snprintf(comment, sizeof(comment), SG_HOLD_TAG "%s", ports) >= (int)sizeof(comment))
+		return snprintf(err, len, "port list too long"), -1;
+	return apply(ifname, ifindex, comment, err, len);
 }
 
 int sg_nft_spx_remove(int ifindex, char *err, size_t len)
@@ -205,6 +228,24 @@ int sg_nft_spx_remove(int ifindex, char *err, size_t len)
 	if (rc > 0 && !*err)
 		snprintf(err, len, "nft exited with status %d", rc);
 	return -1;
+}
+
+int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len)
+{
+	char name[32], script[64], out[2048], *p, *q;
+	int rc;
+
+	sg_nft_spx_table(ifindex, name, sizeof(name));
+	snprintf(script, sizeof(script), "list table inet %s\n", name);
+	rc = run_nft(NULL, script, out, sizeof(out));
+	if (rc < 0)
+		return -1;
+	if (rc != 0 || !(p = strstr(out, SG_HOLD_TAG)))
+		return 0;
+	p += strlen(SG_HOLD_TAG);
+	q = strchr(p, '"');
+	snprintf(ports, len, "%.*s", q ? (int)(q - p) : (int)strlen(p), p);
+	return 1;
 }
 
 int sg_nft_spx_present(int ifindex)
@@ -226,7 +267,7 @@ int sg_nft_spx_probe(char *why, size_t len)
 	char script[1024], out[256];
 	int rc;
 
-	if (table_script("synguard_probe", "meta mark 0x53475059 tcp flags & (fin|syn|rst|ack) "
+	if (table_script("synguard_probe", "synguard probe", "meta mark 0x53475059 tcp flags & (fin|syn|rst|ack) "
 			 "== ack synproxy mss 1460 wscale 7 timestamp sack-perm", script,
 			 sizeof(script)))
 		return 0;

@@ -23,6 +23,15 @@ int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len);
 /* Delete the table if it exists (idempotent). 0 or -1 with err. */
 int sg_nft_spx_remove(int ifindex, char *err, size_t len);
 
+/* Make the table a hold table (spx_hold.h) for the connections to ports
+ * (text form, "80,8000-8010"): the same rules, the ports in its comment.
+ * 0 or -1 with err. */
+int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *err, size_t len);
+
+/* 1 with the ports it was made for if the table is a hold table, 0 if not
+ * (or absent), -1 if nft cannot tell. */
+int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len);
+
 /* 1 if the table exists with the rule, 0 if not, -1 if nft cannot tell. */
 int sg_nft_spx_present(int ifindex);
 

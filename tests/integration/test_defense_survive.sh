@@ -19,6 +19,16 @@ sg_def_require $T
 # flow B's handshake: through the handoff, or (before Linux 6.9, the
 # kernel-cookies defense) its SYN passed to the kernel
 PATHC=$(sg_def_cookie_counter)	# synproxy, kernel-cookies before 6.9
+# SG_SURVIVE_DEFENSE=synproxy (test_defense_survive_synproxy.sh): that
+# design wherever it loads, e.g. here on 6.9+ where protect picks handoff.
+# Its proxied flow B lives on conntrack's sequence translation, which
+# unprotect must keep running (user/spx_hold.h).
+DARGS=()
+if [ -n "${SG_SURVIVE_DEFENSE:-}" ]; then
+	DARGS=(--defense "$SG_SURVIVE_DEFENSE")
+	[ "$SG_SURVIVE_DEFENSE" = synproxy ] && PATHC=ack_cookie_valid
+	T=${T}_$SG_SURVIVE_DEFENSE
+fi
 sg_mount_fs
 sg_lab || { sg_fail $T "cannot build the lab"; exit 1; }
 PORT=8081
@@ -43,7 +53,7 @@ sleep 0.7
 
 # protect under flow A
 SG_DEF_LOG=$OUT/protect.log
-if ! sg_def_protect $PORT; then
+if ! sg_def_protect $PORT "${DARGS[@]}"; then
 	sg_fail ${T}_protect "synguard protect failed: $(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; exit 1
 fi
 s1=$(sg_def_stats)
@@ -62,7 +72,7 @@ BPID=$!
 sleep 0.7
 s3=$(sg_def_stats)
 d=$(sg_def_delta "$s2" "$s3" $PATHC)
-if sg_def_cookie_count_ok "$d" 1; then
+if sg_def_cookie_count_ok "$d" 1 "$PATHC"; then
 	sg_pass ${T}_flow_b_via_cookie
 else
 	sg_fail ${T}_flow_b_via_cookie "$PATHC grew by $d when flow B connected (want 1)"
@@ -70,8 +80,15 @@ fi
 
 sleep 0.5
 if out=$(sg_def_unprotect 2>&1); then sg_pass ${T}_unprotect; else sg_fail ${T}_unprotect "$out"; fi
+# the synproxy design: conntrack stays on for the proxied flow B
+spx_table() { ip netns exec "$NS_S" nft list table inet "synguard_if$(ip -n "$NS_S" -j link show dev "$IF_S" | jq '.[0].ifindex')" 2>/dev/null; }
+if [ "${SG_SURVIVE_DEFENSE:-}" = synproxy ]; then
+	[[ $out == *"kept nft table"*"open connection"* ]] && spx_table | grep -q "synguard hold ports=$PORT" && spx_table | grep -q "synproxy mss" &&
+		sg_pass ${T}_unprotect_keeps_conntrack ||
+		sg_fail ${T}_unprotect_keeps_conntrack "unprotect said: $out; table: $(spx_table | tr '\n' ' ')"
+fi
 sleep 1
-if sg_def_protect $PORT; then sg_pass ${T}_reprotect; else sg_fail ${T}_reprotect "$(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; fi
+if sg_def_protect $PORT "${DARGS[@]}"; then sg_pass ${T}_reprotect; else sg_fail ${T}_reprotect "$(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; fi
 s4=$(sg_def_stats)
 sleep $W
 s5=$(sg_def_stats)
@@ -101,6 +118,13 @@ for f in a:$rca b:$rcb; do
 		sg_fail ${T}_flow_${n}_intact "client rc=$rc: $(head -n 1 "$OUT/$n")"
 	fi
 done
+# the flows have closed: unprotect leaves nothing of the synproxy design
+if [ "${SG_SURVIVE_DEFENSE:-}" = synproxy ]; then
+	out=$(sg_def_unprotect 2>&1)
+	[ -z "$(spx_table)" ] && [[ $out == *"nft table inet synguard_if"* ]] && [[ $out != *kept* ]] &&
+		sg_pass ${T}_unprotect_after_close_removes_table ||
+		sg_fail ${T}_unprotect_after_close_removes_table "unprotect said: $out; table: $(spx_table | tr '\n' ' ')"
+fi
 ok=$(jq -r 'select(.conn != null) | select(.ok and .payload_ok and .bytes_in == '$BYTES' and .bytes_out == '$BYTES') | .conn' "$OUT/srv" | wc -l)
 if [ "$rcs" -eq 0 ] && [ "$ok" -eq 2 ]; then
 	sg_pass ${T}_server_side_intact

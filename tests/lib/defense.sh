@@ -42,14 +42,14 @@ sg_def_cookie_counter() {
 	esac
 }
 
-# sg_def_cookie_count_ok GOT WANT: GOT handshakes counted by
-# sg_def_cookie_counter for WANT connections: exactly WANT, or with synproxy
+# sg_def_cookie_count_ok GOT WANT [COUNTER]: GOT handshakes counted by COUNTER (default
+# sg_def_cookie_counter) for WANT connections: exactly WANT, or with synproxy
 # up to 2 x WANT (a client's first data segment validates too when it reaches
 # XDP before the proxied connection exists)
 sg_def_cookie_count_ok() {
 	[[ $1 =~ ^[0-9]+$ ]] || return 1
 	[ "$1" = "$2" ] && return 0
-	[ "$(sg_def_cookie_counter)" = ack_cookie_valid ] && [ "$1" -ge "$2" ] && [ "$1" -le $(($2 * 2)) ]
+	[ "${3:-$(sg_def_cookie_counter)}" = ack_cookie_valid ] && [ "$1" -ge "$2" ] && [ "$1" -le $(($2 * 2)) ]
 }
 
 # sg_def_protect PORTS [ARGS...]: protect the server veth (native XDP unless
