@@ -305,11 +305,29 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 		/* no cookie of the kernel's in flight: the kernel would reset
 		 * it (its listener answers a lone ACK with an RST), so do we,
 		 * under the --rst-limit cap */
-		return sg_ack_invalid(ctx, cfg, p, th);
+		goto invalid;
 	}
-	/* The synproxy design: the kernel's cookie, nft SYNPROXY completes */
-	if (cfg->flags & SG_CFG_SYNPROXY)
-		return sg_spx_ack(ctx, cfg, p, acl == SG_ACL_ALLOW);
+	/* The synproxy design: the kernel's cookie, nft SYNPROXY completes.
+	 * With timestamps our TSval is a clock (synproxy.h): a cookie ACK
+	 * older than --max-ack-age is refused (a replay; the kernel's cookie
+	 * alone lives 2 minutes), and an invalid ACK echoing a time within
+	 * it may be a real client's later segment (its final ACK lost or
+	 * still on its way): dropped, the client retransmits. Any other
+	 * invalid ACK is not of a handshake in flight: the kernel would reset
+	 * it, so do we (--rst-limit). Without timestamps XDP cannot tell:
+	 * dropped. */
+	if (cfg->flags & SG_CFG_SYNPROXY) {
+		__u32 age = sg_spx_ack_age_ms(ctx, p);
+		int in_time = age <= sg_spx_max_age_ms(cfg) + (1U << SG_SPX_TS_BITS);
+
+		if ((in_time || age == SG_SPX_NO_TS) && sg_kernel_cookie_ok(data, data_end, p))
+			return sg_spx_ack(ctx, cfg);
+		if (acl == SG_ACL_ALLOW)
+			return pass(SG_CNT_PASS_ALLOW_ACK);
+		if (in_time || age == SG_SPX_NO_TS)
+			return drop(SG_CNT_DROP_ACK_MAYBE_OURS);
+		goto invalid;
+	}
 	/* A valid cookie ACK goes on to the kernel, which checks its
 	 * addresses and checksum itself (routing, tcp_v4_rcv()); only an ACK
 	 * we answer (RST) needs our checks, in sg_ack_invalid(). */
@@ -331,7 +349,7 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 			return sg_ack_maybe_ours(p, th);
 		if (kcookies)
 			return sg_ack_after_kcookie(p, th);
-		return sg_ack_invalid(ctx, cfg, p, th);
+		goto invalid;
 	}
 	/* its later segments may reach us before the kernel has the child */
 	sg_recent_note(p, th);
@@ -348,6 +366,10 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 		return pass(SG_CNT_PASS_COOKIE_VALID);
 	*mp = m;
 	return pass(SG_CNT_PASS_COOKIE_VALID);
+
+	/* one copy of the RST path for every design */
+invalid:
+	return sg_ack_invalid(ctx, cfg, p, th);
 }
 
 /* Inline, unlike the SYN path: the lookup is all that established ACKs

@@ -136,32 +136,50 @@ __noinline int sg_spx_synack(const struct sg_syn_in *in, struct sg_synack *s)
 	return 0;
 }
 
-/* A pure ACK that found only a listener, in the synproxy design: a valid
- * kernel cookie is tagged for sg_tc_spx and passes; anything else is
- * dropped (no RST: as in kcookie.h, a drop lets a real client retransmit).
- * An allowed source's SYN went to the kernel: its ACK passes untouched
- * unless it carries one of our cookies (a handshake begun before it was
- * allowed). The design needs XDP metadata (protect refuses --no-xdp-meta
- * with it): a driver that refuses bpf_xdp_adjust_meta() at run time leaves
- * valid cookie ACKs unmarked (counted tc_no_meta; the listener answers them
- * with an RST). A tc check of its own, as sg_tc_slow() does for the handoff,
- * is not verifiable on 6.1: its verifier loses the parser's offsets on the
- * skb (R3 offset is outside of the packet), and that is the kernel this
- * design is for. */
-static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config *cfg,
-				      const struct sg_pkt *p, int allowed)
+/* The age in ms of the SYN-ACK an ACK answers, by the TSval it echoes (ours:
+ * milliseconds of CLOCK_MONOTONIC, the low SG_SPX_TS_BITS the cookie's
+ * options, sg_spx_synack), or SG_SPX_NO_TS without a timestamp. A TSecr from
+ * another clock (a connection this host does not know: another host, or
+ * the server's own clock as translated by SYNPROXY, long idle) gives any
+ * value, mostly huge. */
+#define SG_SPX_NO_TS	0xffffffffU
+/* Verifier workaround: a subprogram of its own. Inline, the option walk's
+ * struct sat in sg_ack_listener's frame, and sg_xdp -> sg_ack_listener ->
+ * sg_rst_write took 528 bytes of stack ("combined stack size ... Too
+ * large", the limit is 512). */
+static __noinline __u32 sg_spx_ack_age_ms(struct xdp_md *ctx, const struct sg_pkt *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	__u32 tsval, tsecr;
+
+	if (!p)
+		return SG_SPX_NO_TS;
+	if (!sg_parse_ts(data, data_end, p, &tsval, &tsecr))
+		return SG_SPX_NO_TS;
+	return (__u32)(bpf_ktime_get_ns() / 1000000) - (tsecr & ~((1U << SG_SPX_TS_BITS) - 1));
+}
+
+/* --max-ack-age in ms (sg_config keeps it in handshake ticks of 2^20 ns) */
+static __always_inline __u32 sg_spx_max_age_ms(const struct sg_config *cfg)
+{
+	return (__u32)(((__u64)cfg->max_age_ticks << SG_HS_TICK_SHIFT) / 1000000);
+}
+
+/* A valid kernel cookie ACK that found only a listener, in the synproxy
+ * design: tagged for sg_tc_spx, it passes to the nft rule (the caller,
+ * sg_ack_listener, decides what else passes, drops or gets an RST). The
+ * design needs XDP metadata (protect refuses --no-xdp-meta with it): a
+ * driver that refuses bpf_xdp_adjust_meta() at run time leaves valid cookie
+ * ACKs unmarked (counted tc_no_meta; the listener answers them with an
+ * RST). A tc check of its own, as sg_tc_slow() does for the handoff, is not
+ * verifiable on 6.1: its verifier loses the parser's offsets on the skb
+ * (R3 offset is outside of the packet), and that is the kernel this design
+ * is for. */
+static __always_inline int sg_spx_ack(struct xdp_md *ctx, const struct sg_config *cfg)
+{
 	__u32 *mp;
 
-	if (!sg_kernel_cookie_ok(data, data_end, p)) {
-		if (allowed) {
-			sg_count(SG_CNT_PASS_ALLOW_ACK);
-			return XDP_PASS;
-		}
-		return sg_drop(SG_CNT_DROP_COOKIE_INVALID);
-	}
 	if (sg_meta_off(cfg) || sg_meta_push(ctx, (int)sizeof(*mp))) {
 		sg_note_meta_broken();
 		sg_count(SG_CNT_TC_NO_META);
