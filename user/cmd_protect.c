@@ -692,6 +692,24 @@ static int repair_tc(struct sg_defense *d, __u32 *tc_id)
 
 /* Already protected by synguard: rewrite sg_config in place. The programs
  * stay attached, so there is no moment without protection. */
+/* A key signs only synguard's own cookies (the handoff design); the other
+ * designs' cookies are the kernel's, made with its per-host secret. */
+static void warn_key_unused(const struct protect_opts *o, enum sg_design design)
+{
+	if (o->key_file && design != SG_DESIGN_HANDOFF)
+		sg_warn("--key-file has no effect with the %s defense: its SYN cookies are the "
+			"kernel's own, made with the kernel's secret, which hosts cannot share (a "
+			"cookie answered by one anycast host fails on another); the key is used "
+			"only by the handoff defense (Linux 6.9+)", sg_design_name(design));
+}
+
+static const char *key_source(const void *key, enum sg_design design, const char *dflt)
+{
+	if (design != SG_DESIGN_HANDOFF)
+		return "the kernel's secret (its own cookies)";
+	return key ? "file" : dflt;
+}
+
 static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			   const __u64 *ports, const __u64 *key, struct undo *u)
 {
@@ -849,9 +867,10 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 	engage_fill(o, ports, r.design, &eng_cfg);
 	r.engage = &eng_cfg;
 	r.monitor = o->monitor;
-	r.key_source = key ? "file" : "unchanged";
+	r.key_source = key_source(key, r.design, "unchanged");
+	warn_key_unused(o, r.design);
 	r.key_rotated = rotated;
-	r.key_file = key ? o->key_file : NULL;
+	r.key_file = key && r.design == SG_DESIGN_HANDOFF ? o->key_file : NULL;
 	r.xdp_id = d->xdp_id;
 	r.tc_id = d->tc_id;
 	if (!sg_pin_dir(o->ifname, pin_dir, sizeof(pin_dir)) && sg_pins_match(pin_dir, d->xdp_id))
@@ -1097,6 +1116,8 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 			"synguard hands over, and the kernel resets this host's own connections to "
 			"protected ports. Protect %s instead (-m skb), or set those sysctls to 0 "
 			"(docs/cli-defense.md)", o->ifname, br, br);
+	if (!o->in_child)
+		warn_key_unused(o, o->design);
 	if (plan.method == SG_ATTACH_LIBXDP && !o->in_child) {
 		err = sg_protect_detach_child();
 		if (err >= 0)
@@ -1373,8 +1394,8 @@ pin:
 	r.engage = &eng_cfg;
 	r.src_table = bpf_map__max_entries(skel->maps.sg_src);
 	r.monitor = o->monitor;
-	r.key_source = key ? "file" : "random";
-	r.key_file = key ? o->key_file : NULL;
+	r.key_source = key_source(key, o->design, "random");
+	r.key_file = key && o->design == SG_DESIGN_HANDOFF ? o->key_file : NULL;
 	r.xdp_id = prog_id(skel->progs.sg_xdp);
 	r.tc_id = o->design == SG_DESIGN_KERNEL_COOKIES ? 0 : prog_id(tc_prog(skel, o->design));
 	r.design = o->design;

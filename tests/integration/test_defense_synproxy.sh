@@ -273,6 +273,18 @@ for fam in 4 6; do
 done
 kill -TERM $SPID; wait $SPID
 
+# 9b) a key file means nothing to the kernel's cookies: protect says so
+# (an operator sharing a key between anycast hosts would expect it to work)
+openssl rand -hex 16 >"$OUT/key" 2>/dev/null || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$OUT/key"
+chmod 600 "$OUT/key"
+if sg_in "$NS_S" "$SG_BIN" protect "$IF_S" --ports $PORT --key-file "$OUT/key" >"$OUT/key.log" 2>&1 &&
+   grep -q -- "--key-file has no effect with the synproxy defense" "$OUT/key.log" &&
+   grep -q "key: *the kernel's secret" "$OUT/key.log"; then
+	sg_pass ${T}_key_file_warns
+else
+	sg_fail ${T}_key_file_warns "$(tr '\n' ' ' <"$OUT/key.log" | head -c 400)"
+fi
+
 # 10) protect again in place: the table stays (re-written); then unprotect
 # removes it with the tc filter
 if sg_in "$NS_S" "$SG_BIN" protect "$IF_S" --ports $PORT,$((PORT + 1)) >"$OUT/update.log" 2>&1 && nft_has_table &&
