@@ -124,6 +124,29 @@ static int dev_mtu(const char *ifname)
 	return mtu;
 }
 
+/* A changing script: 0, or -1 with nft's message (or why it did not run) */
+static int change(const char *script, char *err, size_t len)
+{
+	int rc = run_nft(NULL, script, err, len);
+
+	if (rc == 0)
+		return 0;
+	if (rc > 0 && !*err)
+		snprintf(err, len, "nft exited with status %d", rc);
+	return -1;
+}
+
+/* The listing of our table of ifindex in out; nft's exit status or -1.
+ * (`list` in a script: no listing of the rest of the ruleset.) */
+static int list_table(int ifindex, char *out, size_t len)
+{
+	char name[32], script[64];
+
+	sg_nft_spx_table(ifindex, name, sizeof(name));
+	snprintf(script, sizeof(script), "list table inet %s\n", name);
+	return run_nft(NULL, script, out, len);
+}
+
 /*
  * The rule. For an ACK, the kernel's synproxy takes the options from the
  * cookie and the TS bits of the ACK (nft_synproxy_eval_v4/v6 ->
@@ -183,18 +206,12 @@ static int table_script(const char *name, const char *comment, const char *rule,
 static int apply(const char *ifname, int ifindex, const char *comment, char *err, size_t len)
 {
 	char name[32], rule[256], script[2048];
-	int rc;
 
 	sg_nft_spx_table(ifindex, name, sizeof(name));
 	if (sg_nft_spx_rule(ifname, rule, sizeof(rule)) ||
 	    table_script(name, comment, rule, script, sizeof(script)))
 		return snprintf(err, len, "nft rule too long"), -1;
-	rc = run_nft(NULL, script, err, len);
-	if (rc == 0)
-		return 0;
-	if (rc > 0 && !*err)
-		snprintf(err, len, "nft exited with status %d", rc);
-	return -1;
+	return change(script, err, len);
 }
 
 int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
@@ -218,26 +235,17 @@ int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *er
 int sg_nft_spx_remove(int ifindex, char *err, size_t len)
 {
 	char name[32], script[128];
-	int rc;
 
 	sg_nft_spx_table(ifindex, name, sizeof(name));
 	snprintf(script, sizeof(script), "add table inet %s\ndelete table inet %s\n", name, name);
-	rc = run_nft(NULL, script, err, len);
-	if (rc == 0)
-		return 0;
-	if (rc > 0 && !*err)
-		snprintf(err, len, "nft exited with status %d", rc);
-	return -1;
+	return change(script, err, len);
 }
 
 int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len)
 {
-	char name[32], script[64], out[2048], *p, *q;
-	int rc;
+	char out[2048], *p, *q;
+	int rc = list_table(ifindex, out, sizeof(out));
 
-	sg_nft_spx_table(ifindex, name, sizeof(name));
-	snprintf(script, sizeof(script), "list table inet %s\n", name);
-	rc = run_nft(NULL, script, out, sizeof(out));
 	if (rc < 0)
 		return -1;
 	if (rc != 0 || !(p = strstr(out, SG_HOLD_TAG)))
@@ -250,13 +258,9 @@ int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len)
 
 int sg_nft_spx_present(int ifindex)
 {
-	char name[32], script[64], out[512];
-	int rc;
+	char out[512];
+	int rc = list_table(ifindex, out, sizeof(out));
 
-	sg_nft_spx_table(ifindex, name, sizeof(name));
-	/* `list` in a script: no listing of the rest of the ruleset */
-	snprintf(script, sizeof(script), "list table inet %s\n", name);
-	rc = run_nft(NULL, script, out, sizeof(out));
 	if (rc < 0)
 		return -1;
 	return rc == 0 && strstr(out, "synproxy") != NULL;
