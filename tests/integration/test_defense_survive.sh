@@ -37,7 +37,8 @@ RATE=$((1 << 20))	# 1 MiB/s: each client sends for ~8 s
 CT=30 ST=60 W=0.5
 # a slow guest (tests/vm: protect takes seconds under TCG): longer flows and
 # counter windows, the same checks
-if [ "${SG_SLOW_GUEST:-0}" = 1 ]; then BYTES=$((48 << 20)) CT=120 ST=180 W=2
+# (protect under TCG took 10-30 s: 48 MiB flows ended before re-protect)
+if [ "${SG_SLOW_GUEST:-0}" = 1 ]; then BYTES=$((96 << 20)) CT=240 ST=300 W=2
 # another design's protect and unprotect run nft too: flows long enough to span them
 elif [ -n "${SG_SURVIVE_DEFENSE:-}" ]; then BYTES=$((16 << 20)); fi
 OUT=$(mktemp -d /tmp/sg-defsv.XXXXXX)
