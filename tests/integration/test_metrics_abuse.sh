@@ -61,6 +61,11 @@ scrape() {
 # closes the longest-waiting connection of a source over its limit). On this
 # shared 2-CPU machine one scrape per call may be slow (no answer within
 # 1 s) without failing the check; a refused or reset scrape always fails it.
+# A slow guest (tests/vm, two TCG guests on 2 CPUs) answers some scrapes
+# late and counts closing connections for a while: the same checks, with
+# slack in the timing only (a refused or reset scrape still fails)
+if [ "${SG_SLOW_GUEST:-0}" = 1 ]; then SLOW_OK=3 HELD_SLACK=12 START_TRIES=100 HOLD_S=12
+else SLOW_OK=1 HELD_SLACK=4 START_TRIES=30 HOLD_S=4; fi
 scrapes() {
 	local name=$1 src=$2 k=$3 tries=${4:-1} refused=0 slow=0 all="" r ok was_slow
 	for i in $(seq "$k"); do
@@ -79,7 +84,7 @@ scrapes() {
 		sleep 0.3
 	done
 	echo "$name:$all"
-	[ $refused = 0 ] && [ $slow -le 1 ] && sg_pass "$name" ||
+	[ $refused = 0 ] && [ $slow -le $SLOW_OK ] && sg_pass "$name" ||
 		sg_fail "$name" "of $k scrapes $refused refused/reset and $slow not answered in 1 s:$all"
 }
 # held PORT: established connections on PORT, the median of 5 samples 0.1 s
@@ -214,7 +219,7 @@ for i in 1; do
 done
 echo "ipv6: server holds $n6 connections; scrapes:$all; $(last "$TMP/slow6")"
 [ $bad = 0 ] && sg_pass ${T}_ipv6_same_64_scrapes_1s || sg_fail ${T}_ipv6_same_64_scrapes_1s "$all"
-[ "$n6" -ge $((PER_SOURCE / 2)) ] && [ "$n6" -le $((PER_SOURCE + 4)) ] && sg_pass ${T}_ipv6_64_is_one_source ||
+[ "$n6" -ge $((PER_SOURCE / 2)) ] && [ "$n6" -le $((PER_SOURCE + HELD_SLACK)) ] && sg_pass ${T}_ipv6_64_is_one_source ||
 	sg_fail ${T}_ipv6_64_is_one_source "server holds $n6 connections from one /64 (limit $PER_SOURCE)"
 stop_holders
 kill $M6; wait $M6 2>/dev/null
@@ -279,9 +284,9 @@ awk -v s="${idle:--1}" 'BEGIN { exit !(s >= 1.5 && s <= 4) }' && sg_pass ${T}_op
 fi
 # --max-conns-per-source 4: 50 idle clients from one address leave 4
 nsenter --net=/run/netns/"$NS_C" "$HOLD" -a 10.79.0.1 -p $((MPORT + 2)) -n 50 -s 10.79.0.12 \
-	--mode idle --reconnect-ms 200 -d 4 >/dev/null 2>&1 &
+	--mode idle --reconnect-ms 200 -d $HOLD_S >/dev/null 2>&1 &
 HOLDERS+=($!)
-for i in $(seq 30); do	# until the holder runs (slow to start on a loaded machine)
+for i in $(seq $START_TRIES); do	# until the holder runs (slow to start on a loaded machine)
 	[ "$(ip netns exec "$NS_S" ss -Htn state established "( sport = :$((MPORT + 2)) )" | wc -l)" -gt 0 ] && break
 	sleep 0.1
 done
