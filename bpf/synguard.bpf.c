@@ -318,13 +318,15 @@ __noinline int sg_ack_listener(struct xdp_md *ctx, struct sg_pkt *p, int kcookie
 	 * dropped. */
 	if (cfg->flags & SG_CFG_SYNPROXY) {
 		__u32 age = sg_spx_ack_age_ms(ctx, p);
-		int in_time = age <= sg_spx_max_age_ms(cfg) + (1U << SG_SPX_TS_BITS);
+		/* no timestamp, or one within the bound */
+		int may_be_ours = age == SG_SPX_NO_TS ||
+				  age <= sg_spx_max_age_ms(cfg) + (1U << SG_SPX_TS_BITS);
 
-		if ((in_time || age == SG_SPX_NO_TS) && sg_kernel_cookie_ok(data, data_end, p))
+		if (may_be_ours && sg_kernel_cookie_ok(data, data_end, p))
 			return sg_spx_ack(ctx, cfg);
 		if (acl == SG_ACL_ALLOW)
 			return pass(SG_CNT_PASS_ALLOW_ACK);
-		if (in_time || age == SG_SPX_NO_TS)
+		if (may_be_ours)
 			return drop(SG_CNT_DROP_ACK_MAYBE_OURS);
 		goto invalid;
 	}

@@ -690,8 +690,6 @@ static int repair_tc(struct sg_defense *d, __u32 *tc_id)
 	return err;
 }
 
-/* Already protected by synguard: rewrite sg_config in place. The programs
- * stay attached, so there is no moment without protection. */
 /* A key signs only synguard's own cookies (the handoff design); the other
  * designs' cookies are the kernel's, made with its per-host secret. */
 static void warn_key_unused(const struct protect_opts *o, enum sg_design design)
@@ -710,6 +708,8 @@ static const char *key_source(const void *key, enum sg_design design, const char
 	return key ? "file" : dflt;
 }
 
+/* Already protected by synguard: rewrite sg_config in place. The programs
+ * stay attached, so there is no moment without protection. */
 static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 			   const __u64 *ports, const __u64 *key, struct undo *u)
 {

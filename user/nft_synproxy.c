@@ -241,29 +241,29 @@ int sg_nft_spx_remove(int ifindex, char *err, size_t len)
 	return change(script, err, len);
 }
 
-int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len)
+int sg_nft_spx_list(int ifindex, char *hold_ports, size_t len)
 {
 	char out[2048], *p, *q;
 	int rc = list_table(ifindex, out, sizeof(out));
 
 	if (rc < 0)
 		return -1;
-	if (rc != 0 || !(p = strstr(out, SG_HOLD_TAG)))
+	if (rc != 0 || !strstr(out, "synproxy"))
 		return 0;
-	p += strlen(SG_HOLD_TAG);
-	q = strchr(p, '"');
-	snprintf(ports, len, "%.*s", q ? (int)(q - p) : (int)strlen(p), p);
+	if (!len)
+		return 1;
+	hold_ports[0] = '\0';
+	if ((p = strstr(out, SG_HOLD_TAG))) {
+		p += strlen(SG_HOLD_TAG);
+		q = strchr(p, '"');
+		snprintf(hold_ports, len, "%.*s", q ? (int)(q - p) : (int)strlen(p), p);
+	}
 	return 1;
 }
 
 int sg_nft_spx_present(int ifindex)
 {
-	char out[512];
-	int rc = list_table(ifindex, out, sizeof(out));
-
-	if (rc < 0)
-		return -1;
-	return rc == 0 && strstr(out, "synproxy") != NULL;
+	return sg_nft_spx_list(ifindex, NULL, 0);
 }
 
 int sg_nft_spx_probe(char *why, size_t len)

@@ -28,9 +28,10 @@ int sg_nft_spx_remove(int ifindex, char *err, size_t len);
  * 0 or -1 with err. */
 int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *err, size_t len);
 
-/* 1 with the ports it was made for if the table is a hold table, 0 if not
- * (or absent), -1 if nft cannot tell. */
-int sg_nft_spx_hold_ports(int ifindex, char *ports, size_t len);
+/* One listing: 1 if the table exists with the rule, and then (len > 0) in
+ * hold_ports the ports a hold table was made for ("" if it is not one); 0
+ * if not, -1 if nft cannot tell. */
+int sg_nft_spx_list(int ifindex, char *hold_ports, size_t len);
 
 /* 1 if the table exists with the rule, 0 if not, -1 if nft cannot tell. */
 int sg_nft_spx_present(int ifindex);

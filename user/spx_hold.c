@@ -40,14 +40,13 @@ int sg_spx_release(const char *ifname, int ifindex, const __u64 *ports, int *kep
 {
 	__u64 held[SG_PORT_WORDS];
 	char list[1024], e[64];
-	int hold = sg_nft_spx_hold_ports(ifindex, list, sizeof(list));
-	int present = sg_nft_spx_present(ifindex);
+	int present = sg_nft_spx_list(ifindex, list, sizeof(list));
 
 	*kept = 0;
-	*had = hold == 1 || present == 1;
+	*had = present == 1;
 	if (!*had)
 		return 0;
-	if (!ports && hold == 1) {
+	if (!ports && *list) {	/* a hold table: the ports it recorded */
 		if (sg_ports_parse(list, held, e, sizeof(e)) > 0)
 			ports = held;
 		else
