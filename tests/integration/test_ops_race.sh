@@ -22,7 +22,7 @@ sg_ops_setup $T
 HOC=$(sg_def_cookie_counter)	# handoff_ok, or this kernel's design's
 PORT=8080 A_PORTS=8080,9001 B_PORTS=8080,9002 START_PORTS=8080,9000
 
-nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 1000 -t 900 -q >"$TMP/server.log" 2>&1 &
+nsenter --net=/run/netns/"$NS_S" "$SG_SERVER" -p $PORT -n 1000 -q >"$TMP/server.log" 2>&1 &
 sg_on_exit "kill $!"
 sg_wait_port "$NS_S" $PORT || { sg_fail $T "server did not listen"; exit 1; }
 

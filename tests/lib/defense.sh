@@ -29,13 +29,14 @@ sg_def_require_handoff() {
 	exit 0
 }
 
-# sg_def_cookie_counter: the counter that grows once per handshake synguard
-# carried, in the design protect picks on this kernel: handoff_ok (the kfunc
+# sg_def_cookie_counter [DESIGN]: the counter that grows once per handshake
+# synguard carried, in DESIGN (default: the one protect picks on this
+# kernel): handoff_ok (the kfunc
 # handoff, 6.9+), ack_cookie_valid (synproxy: XDP validated the cookie, nft
 # SYNPROXY completes), pass_syn_kernel (kernel-cookies: the kernel answers
 # the SYN itself)
 sg_def_cookie_counter() {
-	case $("$SG_BIN" status -j 2>/dev/null | jq -r '.kernel.best_defense // empty') in
+	case ${1:-$("$SG_BIN" status -j 2>/dev/null | jq -r '.kernel.best_defense // empty')} in
 	synproxy) echo ack_cookie_valid ;;
 	kernel-cookies) echo pass_syn_kernel ;;
 	*) echo handoff_ok ;;
