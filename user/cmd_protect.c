@@ -93,6 +93,10 @@ struct undo {
 	char pin_dir[PATH_MAX];
 	struct sg_foreign foreign;	/* --force: the program to put back */
 	bool nft_created;		/* synproxy: our nft table (nft_synproxy.h) */
+	/* synproxy: the ports of the hold table (spx_hold.h) that our table
+	 * replaced, "" if none: a failure puts the hold back, since the
+	 * connections it proxied are still open */
+	char nft_hold_ports[1024];
 };
 
 /* sg_engage_cfg has one writer: protect. Written before sg_config, so
@@ -410,11 +414,17 @@ static void rollback(struct undo *u)
 			sg_tc_destroy_hook(u->ifindex);
 	}
 	if (u->nft_created) {
-		char msg[256];
+		char msg[256], ifname[IF_NAMESIZE] = "?";
 
 		/* after tc: no ACK is marked for a rule that is gone */
-		if (sg_nft_spx_remove(u->ifindex, msg, sizeof(msg)))
+		if (*u->nft_hold_ports) {
+			if_indextoname(u->ifindex, ifname);
+			if (sg_nft_spx_hold(ifname, u->ifindex, u->nft_hold_ports, msg, sizeof(msg)))
+				sg_err("could not put back the hold table of the synproxy defense "
+				       "(its proxied connections may break): %s", msg);
+		} else if (sg_nft_spx_remove(u->ifindex, msg, sizeof(msg))) {
 			sg_err("could not remove the nft table of the synproxy defense: %s", msg);
+		}
 		u->nft_created = false;
 	}
 	if (u->syncookies_changed)
@@ -913,6 +923,12 @@ static int attach_fail(struct undo *u, int code, const char *what, int err,
 	if (err == -EOPNOTSUPP && o->mode == SG_MODE_NATIVE && !strcmp(what, "XDP"))
 		return sg_fail(code, "cannot attach XDP to %s: its driver lacks native XDP "
 			       "(try -m skb)", o->ifname);
+	/* veth (drivers/net/veth.c, veth_xdp_set) refuses a program without
+	 * multi-buffer support while the peer's MTU exceeds one page */
+	if (err == -ERANGE && o->mode == SG_MODE_NATIVE && !strcmp(what, "XDP"))
+		return sg_fail(code, "cannot attach XDP to %s in native mode: its MTU (on a veth, "
+			       "its peer's) is too large for native XDP; lower it or use -m skb "
+			       "(nothing was changed)", o->ifname);
 	return sg_fail(code, "cannot attach %s to %s: %s (nothing was changed)", what,
 		       o->ifname, strerror(-err));
 }
@@ -1267,6 +1283,9 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 	if (o->design == SG_DESIGN_SYNPROXY) {
 		char msg[512];
 
+		/* an unprotect's hold table: replaced now, put back on failure */
+		if (sg_nft_spx_list(ifindex, u->nft_hold_ports, sizeof(u->nft_hold_ports)) != 1)
+			u->nft_hold_ports[0] = '\0';
 		if (sg_nft_spx_apply(o->ifname, ifindex, msg, sizeof(msg))) {
 			rollback(u);
 			synguard__destroy(skel);

@@ -90,6 +90,17 @@ if [ "${SG_SURVIVE_DEFENSE:-}" = synproxy ]; then
 	[[ $out == *"kept nft table"*"open connection"* && $tbl == *"synguard hold ports=$PORT"* &&
 	   $tbl == *"synproxy mss"* ]] && sg_pass ${T}_unprotect_keeps_conntrack ||
 		sg_fail ${T}_unprotect_keeps_conntrack "unprotect said: $out; table: $(tr '\n' ' ' <<<"$tbl")"
+	# a protect that fails after it replaced the hold table puts the hold
+	# back (flow B still needs it): native XDP is refused on a veth whose
+	# peer's MTU exceeds a page, after the nft step
+	ip -n "$NS_C" link set dev "$IF_C" mtu 9000
+	SG_DEF_LOG=$OUT/failed.log sg_def_protect $PORT "${DARGS[@]}"; rc=$?
+	ip -n "$NS_C" link set dev "$IF_C" mtu 1500
+	tbl=$(spx_table)
+	[ $rc = 1 ] && [[ $(cat "$OUT/failed.log") == *"MTU"*"too large for native XDP"* ]] &&
+	[[ $tbl == *"synguard hold ports=$PORT"* && $tbl == *"synproxy mss"* ]] &&
+		sg_pass ${T}_failed_protect_keeps_hold ||
+		sg_fail ${T}_failed_protect_keeps_hold "protect exit $rc: $(tr '\n' ' ' <"$OUT/failed.log"); table: $(tr '\n' ' ' <<<"$tbl")"
 fi
 sleep 1
 if sg_def_protect $PORT "${DARGS[@]}"; then sg_pass ${T}_reprotect; else sg_fail ${T}_reprotect "$(tail -n 3 $SG_DEF_LOG | tr '\n' ' ')"; fi
