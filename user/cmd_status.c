@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include "acl_show.h"
@@ -28,6 +29,7 @@
 #include "pins.h"
 #include "ports.h"
 #include "repair.h"
+#include "spx_hold.h"
 
 static int parse_args(int argc, char **argv, const char **ifname)
 {
@@ -129,6 +131,68 @@ static void show_leftover(struct jw *w, int ifindex, const char *ifname,
 		printf("  tc prog:  MISSING\n");
 	printf("  pin dir:  %s\n", lo->pins ? sg_esc_text(lo->pin_dir, esc, sizeof(esc)) : "none");
 	text_busy(ifindex);
+}
+
+/* An unprotected interface whose synproxy table unprotect kept for the
+ * connections it proxied (spx_hold.h): nothing to repair, shown so that an
+ * operator knows where the table comes from and when it goes. */
+static void show_held(struct jw *w, int ifindex, const char *ifname, const char *ports,
+		      int open)
+{
+	char table[32], name[1024];
+	__u64 set[SG_PORT_WORDS];
+	pid_t busy = sg_lock_holder(ifindex);
+
+	sg_nft_spx_table(ifindex, table, sizeof(table));
+	if (w) {
+		char e[64];
+
+		jw_start_object(w);
+		jw_string_field(w, "ifname", ifname);
+		jw_int_field(w, "ifindex", ifindex);
+		jw_string_field(w, "state", "held");
+		jw_name(w, "missing");
+		jw_start_array(w);
+		jw_end_array(w);
+		jw_name(w, "busy_pid");
+		if (busy > 0)
+			jw_int(w, busy);
+		else
+			jw_null(w);
+		jw_name(w, "ports");
+		jw_start_array(w);
+		if (sg_ports_parse(ports, set, e, sizeof(e)) > 0)
+			sg_ports_foreach(set, json_port, w);
+		jw_end_array(w);
+		jw_string_field(w, "nft_table", table);
+		jw_name(w, "proxied_connections");
+		if (open >= 0)
+			jw_int(w, open);
+		else
+			jw_null(w);
+		jw_end_object(w);
+		return;
+	}
+	sg_esc_text(ifname, name, sizeof(name));
+	printf("%s (ifindex %d): not protected; nft table inet %s is kept for the connections "
+	       "the synproxy defense opened (conntrack translates them until they close): "
+	       "'synguard unprotect %s' removes it once none is open\n", name, ifindex, table,
+	       name);
+	printf("  ports:    %s\n", ports);
+	if (open >= 0)
+		printf("  open:     %d connection%s to these ports\n", open, open == 1 ? "" : "s");
+	else
+		printf("  open:     unknown (/proc/net/nf_conntrack not readable)\n");
+	text_busy(ifindex);
+}
+
+/* An interface without synguard's XDP program and without leftovers may
+ * hold a synproxy table: only where conntrack runs (a hold needs it), so
+ * that status costs no nft run on hosts without it. */
+static bool held_find(int ifindex, char *ports, size_t len, int *open)
+{
+	return access("/proc/net/nf_conntrack", F_OK) == 0 &&
+	       sg_spx_hold_find(ifindex, ports, len, open) == 1;
 }
 
 /* Our program answers SYNs: through libxdp it joins the dispatcher inactive
@@ -329,14 +393,25 @@ static int show_all(struct jw *w, struct sg_defense *list, int n)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
 	struct sg_leftover lo;
-	int k = 0, shown = 0;
+	int k = 0, shown = 0, tables[64], nt = 0, open;
+	char ports[1024];
 
+	/* one nft run for the whole namespace; a table per interface then */
+	if (access("/proc/net/nf_conntrack", F_OK) == 0)
+		nt = sg_nft_spx_tables(tables, 64);
 	for (i = ifs; i && i->if_index; i++) {
+		bool tbl = false;
+
+		for (int t = 0; t < nt && !tbl; t++)
+			tbl = tables[t] == (int)i->if_index;
 		if (k < n && list[k].ifindex == (int)i->if_index) {
 			show(w, &list[k++]);
 			shown++;
 		} else if (sg_leftover_find(i->if_index, i->if_name, &lo)) {
 			show_leftover(w, i->if_index, i->if_name, &lo);
+			shown++;
+		} else if (tbl && sg_spx_hold_find(i->if_index, ports, sizeof(ports), &open) == 1) {
+			show_held(w, i->if_index, i->if_name, ports, open);
 			shown++;
 		}
 	}
@@ -380,6 +455,26 @@ static void show_kernel(struct jw *w)
 		printf("  %-26s %-3s %s\n", f[i].name, f[i].ok ? "yes" : "no", f[i].detail);
 }
 
+/* The JSON wrapper of a single entry that is not a protection */
+static struct jw *list_begin(void)
+{
+	struct jw *w = jw_new(stdout, sg_env.pretty);
+
+	jw_start_object(w);
+	jw_name(w, "interfaces");
+	jw_start_array(w);
+	return w;
+}
+
+static void list_end(struct jw *w)
+{
+	if (!w)
+		return;
+	jw_end_array(w);
+	jw_end_object(w);
+	jw_free(w);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct sg_defense *list = NULL, one;
@@ -405,20 +500,20 @@ int cmd_status(int argc, char **argv)
 		err = sg_defense_open(ifindex, &one);
 		if (err == -EEXIST || err == -ENOENT) {
 			struct sg_leftover lo;
+			char ports[1024];
+			int open, kind = 0;
 
-			if (sg_leftover_find(ifindex, ifname, &lo)) {
-				if (sg_env.json) {
-					w = jw_new(stdout, sg_env.pretty);
-					jw_start_object(w);
-					jw_name(w, "interfaces");
-					jw_start_array(w);
-				}
-				show_leftover(w, ifindex, ifname, &lo);
-				if (w) {
-					jw_end_array(w);
-					jw_end_object(w);
-					jw_free(w);
-				}
+			if (sg_leftover_find(ifindex, ifname, &lo))
+				kind = 1;
+			else if (err == -ENOENT && held_find(ifindex, ports, sizeof(ports), &open))
+				kind = 2;
+			if (kind) {
+				w = sg_env.json ? list_begin() : NULL;
+				if (kind == 1)
+					show_leftover(w, ifindex, ifname, &lo);
+				else
+					show_held(w, ifindex, ifname, ports, open);
+				list_end(w);
 				return SG_EXIT_NOT_PROTECTED;
 			}
 		}

@@ -261,6 +261,22 @@ int sg_nft_spx_list(int ifindex, char *hold_ports, size_t len)
 	return 1;
 }
 
+int sg_nft_spx_tables(int *ifindex, int max)
+{
+	static const char tag[] = "table inet synguard_if";
+	char out[8192], *p = out;
+	int n = 0, idx;
+
+	if (run_nft(NULL, "list tables inet\n", out, sizeof(out)) != 0)
+		return -1;
+	while (n < max && (p = strstr(p, tag))) {
+		p += strlen(tag);
+		if (sscanf(p, "%d", &idx) == 1 && idx > 0)
+			ifindex[n++] = idx;
+	}
+	return n;
+}
+
 int sg_nft_spx_present(int ifindex)
 {
 	return sg_nft_spx_list(ifindex, NULL, 0);

@@ -33,6 +33,10 @@ int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *er
  * if not, -1 if nft cannot tell. */
 int sg_nft_spx_list(int ifindex, char *hold_ports, size_t len);
 
+/* The ifindexes of synguard's tables in this network namespace (at most
+ * max, in nft's order): their count, or -1 if nft cannot tell. */
+int sg_nft_spx_tables(int *ifindex, int max);
+
 /* 1 if the table exists with the rule, 0 if not, -1 if nft cannot tell. */
 int sg_nft_spx_present(int ifindex);
 

@@ -61,3 +61,14 @@ int sg_spx_release(const char *ifname, int ifindex, const __u64 *ports, int *kep
 		return snprintf(err, len, "port list too long for the hold table"), -1;
 	return sg_nft_spx_hold(ifname, ifindex, list, err, len);
 }
+
+int sg_spx_hold_find(int ifindex, char *ports, size_t len, int *open)
+{
+	__u64 set[SG_PORT_WORDS];
+	char e[64];
+
+	if (sg_nft_spx_list(ifindex, ports, len) != 1 || !*ports)
+		return 0;
+	*open = sg_ports_parse(ports, set, e, sizeof(e)) > 0 ? sg_ct_open_conns(set) : -1;
+	return 1;
+}

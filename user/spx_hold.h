@@ -39,4 +39,9 @@ int sg_ct_open_conns(const __u64 ports[SG_PORT_WORDS]);
 int sg_spx_release(const char *ifname, int ifindex, const __u64 *ports, int *kept, int *had,
 		   char *err, size_t len);
 
+/* A hold table on ifindex: 1 with its ports (text form) and the open
+ * connections to them (*open, -1 if unknown), or 0 if there is none (or nft
+ * cannot tell). */
+int sg_spx_hold_find(int ifindex, char *ports, size_t len, int *open);
+
 #endif

@@ -12,6 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 . "$SG_TOP/tests/lib/defense.sh"
+. "$SG_TOP/tests/lib/cli.sh"
 
 T=defense_survive
 sg_require_root $T
@@ -90,6 +91,12 @@ if [ "${SG_SURVIVE_DEFENSE:-}" = synproxy ]; then
 	[[ $out == *"kept nft table"*"open connection"* && $tbl == *"synguard hold ports=$PORT"* &&
 	   $tbl == *"synproxy mss"* ]] && sg_pass ${T}_unprotect_keeps_conntrack ||
 		sg_fail ${T}_unprotect_keeps_conntrack "unprotect said: $out; table: $(tr '\n' ' ' <<<"$tbl")"
+	# status shows the kept table (exit 3: not protected), without and with IFACE
+	st=$(sg_in "$NS_S" "$SG_BIN" status "$IF_S" -j 2>/dev/null); rc=$?
+	all=$(sg_in "$NS_S" "$SG_BIN" status 2>/dev/null)
+	[ $rc = 3 ] && [ "$(sg_json_get "$st" '(d["interfaces"][0]["state"], d["interfaces"][0]["ports"], d["interfaces"][0]["proxied_connections"] >= 1)')" = "('held', [$PORT], True)" ] &&
+	[[ $all == *"$IF_S"*"not protected; nft table inet synguard_if"*"kept"* ]] &&
+		sg_pass ${T}_status_shows_hold || sg_fail ${T}_status_shows_hold "exit $rc: $st; status: $all"
 	# a protect that fails after it replaced the hold table puts the hold
 	# back (flow B still needs it): native XDP is refused on a veth whose
 	# peer's MTU exceeds a page, after the nft step
@@ -139,6 +146,9 @@ if [ "${SG_SURVIVE_DEFENSE:-}" = synproxy ]; then
 	[ -z "$(spx_table)" ] && [[ $out == *"nft table inet synguard_if"* ]] && [[ $out != *kept* ]] &&
 		sg_pass ${T}_unprotect_after_close_removes_table ||
 		sg_fail ${T}_unprotect_after_close_removes_table "unprotect said: $out; table: $(spx_table | tr '\n' ' ')"
+	st=$(sg_in "$NS_S" "$SG_BIN" status -j 2>/dev/null)
+	[ "$(sg_json_get "$st" 'len(d["interfaces"])')" = 0 ] && sg_pass ${T}_status_after_release ||
+		sg_fail ${T}_status_after_release "$st"
 fi
 ok=$(jq -r 'select(.conn != null) | select(.ok and .payload_ok and .bytes_in == '$BYTES' and .bytes_out == '$BYTES') | .conn' "$OUT/srv" | wc -l)
 if [ "$rcs" -eq 0 ] && [ "$ok" -eq 2 ]; then
