@@ -61,11 +61,12 @@ static void json_port(unsigned int port, void *ctx)
 
 /* Fields every entry has: the state and whether a change is under way
  * (then a partial state may just be a protect or unprotect in progress). */
-static void json_state(struct jw *w, int ifindex, bool xdp, bool tc, bool active)
+static void json_state_as(struct jw *w, int ifindex, const char *state, bool xdp, bool tc,
+			  bool active)
 {
 	pid_t busy = sg_lock_holder(ifindex);
 
-	jw_string_field(w, "state", xdp && tc && active ? "protected" : "partial");
+	jw_string_field(w, "state", state);
 	jw_name(w, "missing");
 	jw_start_array(w);
 	if (!xdp)
@@ -80,6 +81,11 @@ static void json_state(struct jw *w, int ifindex, bool xdp, bool tc, bool active
 		jw_int(w, busy);
 	else
 		jw_null(w);
+}
+
+static void json_state(struct jw *w, int ifindex, bool xdp, bool tc, bool active)
+{
+	json_state_as(w, ifindex, xdp && tc && active ? "protected" : "partial", xdp, tc, active);
 }
 
 static void text_busy(int ifindex)
@@ -141,7 +147,6 @@ static void show_held(struct jw *w, int ifindex, const char *ifname, const char 
 {
 	char table[32], name[1024];
 	__u64 set[SG_PORT_WORDS];
-	pid_t busy = sg_lock_holder(ifindex);
 
 	sg_nft_spx_table(ifindex, table, sizeof(table));
 	if (w) {
@@ -150,15 +155,7 @@ static void show_held(struct jw *w, int ifindex, const char *ifname, const char 
 		jw_start_object(w);
 		jw_string_field(w, "ifname", ifname);
 		jw_int_field(w, "ifindex", ifindex);
-		jw_string_field(w, "state", "held");
-		jw_name(w, "missing");
-		jw_start_array(w);
-		jw_end_array(w);
-		jw_name(w, "busy_pid");
-		if (busy > 0)
-			jw_int(w, busy);
-		else
-			jw_null(w);
+		json_state_as(w, ifindex, "held", true, true, true);	/* nothing missing */
 		jw_name(w, "ports");
 		jw_start_array(w);
 		if (sg_ports_parse(ports, set, e, sizeof(e)) > 0)
