@@ -14,6 +14,7 @@
 #include "acl_maps.h"
 #include "acl_show.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "commands.h"
 #include "common.h"
 #include "defense_maps.h"
@@ -208,26 +209,15 @@ static int run(const char *cmd, int argc, char **argv)
 	err = sg_check_privileges();
 	if (err)
 		goto out;
-	ifindex = (int)if_nametoindex(o.ifname);
-	if (!ifindex) {
-		err = sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
-			      "namespace", o.ifname);
+	err = sg_cli_ifindex(o.ifname, &ifindex);
+	if (err)
 		goto out;
-	}
 	/* changes one at a time with protect, unprotect and each other */
 	if (o.op != OP_LIST && (err = sg_lock_iface(ifindex, o.ifname, &lock)))
 		goto out;
-	err = sg_defense_open(ifindex, &d);
-	if (err == -ENOENT || err == -EEXIST) {
-		err = sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard", o.ifname);
+	err = sg_cli_defense_open(o.ifname, ifindex, &d);
+	if (err)
 		goto out;
-	}
-	if (err) {
-		err = sg_fail(err == -EPROTO ? SG_EXIT_CONFLICT : SG_EXIT_ERROR,
-			      "cannot open the defense of %s: %s", o.ifname,
-			      err == -EPROTO ? "an incompatible synguard build" : strerror(-err));
-		goto out;
-	}
 	if (!sg_acl_fds_of(&d, &m)) {
 		err = sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard build without allow/deny "
 			      "lists; run 'synguard unprotect %s' and protect it again", o.ifname,

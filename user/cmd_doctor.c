@@ -23,6 +23,7 @@
 #include "attach.h"
 #include "attach_libxdp.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "commands.h"
 #include "common.h"
 #include "defense_maps.h"
@@ -445,10 +446,10 @@ int cmd_doctor(int argc, char **argv)
 		scan_ports = ports;
 	}
 	if (ifname) {
-		ifindex = (int)if_nametoindex(ifname);
-		if (!ifindex)
-			return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this "
-				       "network namespace", ifname);
+		int err = sg_cli_ifindex(ifname, &ifindex);
+
+		if (err)
+			return err;
 	}
 
 	check_privileges();

@@ -22,6 +22,7 @@
 #include "attach_child.h"
 #include "commands.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "brport.h"
@@ -1037,9 +1038,10 @@ static int attach_libxdp(const struct protect_opts *o, struct synguard *skel, in
 			       "share the interface here, 'synguard protect --force' replaces the "
 			       "dispatcher" : "");
 	}
-	/* -m native asked for on a driver without it: the netlink path's
-	 * message (attach_fail), not libxdp's bare "not supported" */
-	if (err == -EOPNOTSUPP && plan->mode == SG_MODE_NATIVE)
+	/* -m native asked for on a driver without it, or a veth whose peer's
+	 * MTU is too large for native XDP: the netlink path's messages
+	 * (attach_fail), not libxdp's bare "not supported" or "out of range" */
+	if ((err == -EOPNOTSUPP || err == -ERANGE) && plan->mode == SG_MODE_NATIVE)
 		return attach_fail(u, SG_EXIT_ERROR, "XDP", err, o);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
@@ -1466,10 +1468,9 @@ static int protect_run(int argc, char **argv, struct protect_opts *op)
 		return err;
 	if (op->key_file && sg_key_read_file(op->key_file, key, err_msg, sizeof(err_msg)))
 		return sg_fail(SG_EXIT_USAGE, "%s", err_msg);
-	ifindex = if_nametoindex(op->ifname);
-	if (!ifindex)
-		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
-			       "namespace", op->ifname);
+	err = sg_cli_ifindex(op->ifname, &ifindex);
+	if (err)
+		return err;
 	u.ifindex = ifindex;
 	err = sg_check_kernel_support();
 	if (err)
@@ -1496,9 +1497,7 @@ static int protect_run(int argc, char **argv, struct protect_opts *op)
 
 	err = sg_defense_open(ifindex, &d);
 	if (err == -EPROTO)
-		return sg_fail(SG_EXIT_CONFLICT, "%s runs a synguard XDP program from an "
-			       "incompatible build; run 'synguard unprotect %s' first",
-			       op->ifname, op->ifname);
+		return sg_cli_defense_error(op->ifname, err, &d);
 	if (err == -EEXIST && !op->force && !d.foreign_dispatcher && op->attach == SG_ATTACH_NETLINK)
 		return sg_fail(SG_EXIT_CONFLICT,
 			       "%s already has an XDP program: '%s' (id %u, %s mode). Use --force "

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "common.h"
 #include "engage_show.h"
 #include "defense_maps.h"
@@ -395,21 +396,13 @@ int cmd_stats(int argc, char **argv)
 	if (err)
 		return err;
 	if (o.ifname) {
-		int ifindex = if_nametoindex(o.ifname);
+		int ifindex;
 
-		if (!ifindex)
-			return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this "
-				       "network namespace", o.ifname);
-		err = sg_defense_open(ifindex, &one);
-		if (err == -ENOENT || err == -EEXIST)
-			return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard",
-				       o.ifname);
-		if (err == -EPROTO)
-			return sg_fail(SG_EXIT_ERROR, "%s runs a synguard XDP program from an "
-				       "incompatible build", o.ifname);
+		err = sg_cli_ifindex(o.ifname, &ifindex);
+		if (!err)
+			err = sg_cli_defense_open(o.ifname, ifindex, &one);
 		if (err)
-			return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", o.ifname,
-				       strerror(-err));
+			return err;
 		err = run(&o, &one, 1);
 		sg_defense_close(&one);
 		return err;

@@ -17,6 +17,7 @@
 #include "attach_libxdp.h"
 #include "commands.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "engage_show.h"
@@ -489,11 +490,11 @@ int cmd_status(int argc, char **argv)
 		return err;
 
 	if (ifname) {
-		int ifindex = if_nametoindex(ifname);
+		int ifindex;
 
-		if (!ifindex)
-			return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this "
-				       "network namespace", ifname);
+		err = sg_cli_ifindex(ifname, &ifindex);
+		if (err)
+			return err;
 		err = sg_defense_open(ifindex, &one);
 		if (err == -EEXIST || err == -ENOENT) {
 			struct sg_leftover lo;
@@ -514,19 +515,8 @@ int cmd_status(int argc, char **argv)
 				return SG_EXIT_NOT_PROTECTED;
 			}
 		}
-		if (err == -EEXIST)
-			return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard "
-				       "(it runs XDP program '%s', id %u)", ifname,
-				       one.foreign_name, one.foreign_id);
-		if (err == -EPROTO)
-			return sg_fail(SG_EXIT_ERROR, "%s runs a synguard XDP program from an "
-				       "incompatible build", ifname);
-		if (err == -ENOENT)
-			return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard",
-				       ifname);
 		if (err)
-			return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", ifname,
-				       strerror(-err));
+			return sg_cli_defense_error(ifname, err, &one);
 		list = &one;
 		n = 1;
 		if (sg_defense_read_config(&one, &ocfg))

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "cli_iface.h"
 #include "commands.h"
 #include "common.h"
 #include "defense_maps.h"
@@ -374,19 +375,11 @@ int cmd_top(int argc, char **argv)
 	err = sg_check_privileges();
 	if (err)
 		return err;
-	ifindex = if_nametoindex(o.ifname);
-	if (!ifindex)
-		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
-			       "namespace", o.ifname);
-	err = sg_defense_open(ifindex, &d);
-	if (err == -ENOENT || err == -EEXIST)
-		return sg_fail(SG_EXIT_NOT_PROTECTED, "%s is not protected by synguard", o.ifname);
-	if (err == -EPROTO)
-		return sg_fail(SG_EXIT_ERROR, "%s runs a synguard XDP program from an incompatible "
-			       "build", o.ifname);
+	err = sg_cli_ifindex(o.ifname, &ifindex);
+	if (!err)
+		err = sg_cli_defense_open(o.ifname, ifindex, &d);
 	if (err)
-		return sg_fail(SG_EXIT_ERROR, "cannot query XDP on %s: %s", o.ifname,
-			       strerror(-err));
+		return err;
 	err = run(&o, &d);
 	sg_defense_close(&d);
 	return err;

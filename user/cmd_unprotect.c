@@ -16,6 +16,7 @@
 #include "attach_libxdp.h"
 #include "commands.h"
 #include "cli.h"
+#include "cli_iface.h"
 #include "common.h"
 #include "defense_maps.h"
 #include "escape.h"
@@ -156,10 +157,9 @@ int cmd_unprotect(int argc, char **argv)
 	err = sg_check_privileges();
 	if (err)
 		return err;
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex)
-		return sg_fail(SG_EXIT_NODEV, "no such network interface '%s' in this network "
-			       "namespace", ifname);
+	err = sg_cli_ifindex(ifname, &ifindex);
+	if (err)
+		return err;
 	/* one change at a time: nothing below may read the state before this */
 	err = sg_lock_iface(ifindex, ifname, &lock);
 	if (err)
