@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* acl_opts.c - protect's list options; see acl_opts.h. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "acl_opts.h"
 #include "common.h"
+#include "num_parse.h"
 
 static const char *const opt_names[] = { "--allow", "--allow-file", "--deny", "--deny-file" };
 
@@ -39,11 +39,8 @@ int sg_acl_opt_parse(struct sg_acl_opts *o, enum sg_acl_opt which, const char *a
 int sg_acl_max_parse(const char *arg, __u32 *out, char *err, size_t errlen)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || errno || *end || v < 1 || v > SG_ACL_MAX_LIMIT) {
+	if (sg_num_parse(arg, 1, SG_ACL_MAX_LIMIT, NULL, &v)) {
 		sg_set_err(err, errlen, "bad --acl-max '%s': use 1..%u (prefixes per list and "
 			   "family)", arg, SG_ACL_MAX_LIMIT);
 		return -1;

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* engage_opts.c - engagement mode options; see engage_opts.h. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "engage_opts.h"
+#include "num_parse.h"
 #include "ports.h"
 
 void sg_engage_opts_init(struct sg_engage_opts *o)
@@ -15,22 +14,6 @@ void sg_engage_opts_init(struct sg_engage_opts *o)
 	o->rate = SG_ENGAGE_RATE_DEFAULT;
 	o->queue_pct = SG_ENGAGE_QUEUE_DEFAULT;
 	o->hold_s = SG_ENGAGE_HOLD_DEFAULT;
-}
-
-/* A decimal in lo..hi, digits only (no sign, no spaces, no suffix). */
-static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int sg_engage_mode_parse(const char *arg, struct sg_engage_opts *o, char *err, size_t errlen)
@@ -63,7 +46,7 @@ int sg_engage_rate_parse(const char *arg, struct sg_engage_opts *o, char *err, s
 {
 	unsigned long v;
 
-	if (parse_num(arg, 0, SG_ENGAGE_RATE_MAX, &v)) {
+	if (sg_num_parse(arg, 0, SG_ENGAGE_RATE_MAX, NULL, &v)) {
 		sg_set_err(err, errlen, "bad --engage-rate '%s': use 0..%u (SYNs per second per "
 			   "listener port that engage cookies; 0: the rate never does)", arg,
 			   SG_ENGAGE_RATE_MAX);
@@ -77,17 +60,9 @@ int sg_engage_rate_parse(const char *arg, struct sg_engage_opts *o, char *err, s
 int sg_engage_queue_parse(const char *arg, struct sg_engage_opts *o, char *err, size_t errlen)
 {
 	unsigned long v;
-	size_t n = strlen(arg);
-	char buf[16];
 
 	/* N or N% */
-	if (n && n < sizeof(buf) && arg[n - 1] == '%') {
-		memcpy(buf, arg, n - 1);
-		buf[n - 1] = 0;
-	} else {
-		snprintf(buf, sizeof(buf), "%s", n < sizeof(buf) ? arg : "x");
-	}
-	if (parse_num(buf, 0, 100, &v)) {
+	if (sg_num_parse(arg, 0, 100, "%", &v)) {
 		sg_set_err(err, errlen, "bad --engage-queue '%s': use 0..100 (percent of the "
 			   "listener's SYN queue that engages cookies; 0: the queue never does)",
 			   arg);
@@ -101,17 +76,9 @@ int sg_engage_queue_parse(const char *arg, struct sg_engage_opts *o, char *err, 
 int sg_engage_hold_parse(const char *arg, struct sg_engage_opts *o, char *err, size_t errlen)
 {
 	unsigned long v;
-	size_t n = strlen(arg);
-	char buf[16];
 
 	/* N or Ns */
-	if (n && n < sizeof(buf) && arg[n - 1] == 's') {
-		memcpy(buf, arg, n - 1);
-		buf[n - 1] = 0;
-	} else {
-		snprintf(buf, sizeof(buf), "%s", n < sizeof(buf) ? arg : "x");
-	}
-	if (parse_num(buf, 1, SG_ENGAGE_HOLD_MAX, &v)) {
+	if (sg_num_parse(arg, 1, SG_ENGAGE_HOLD_MAX, "s", &v)) {
 		sg_set_err(err, errlen, "bad --engage-hold '%s': use 1..%u (seconds without "
 			   "pressure before cookies disengage)", arg, SG_ENGAGE_HOLD_MAX);
 		return -1;

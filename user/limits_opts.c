@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* limits_opts.c - parsers and the map value of the policy limits; see limits_opts.h. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "limits_opts.h"
+#include "num_parse.h"
 
 void sg_limit_opts_init(struct sg_limit_opts *o)
 {
@@ -15,31 +14,12 @@ void sg_limit_opts_init(struct sg_limit_opts *o)
 	o->plen6 = SG_SRC_PLEN6_DEFAULT;
 }
 
-/* A decimal in lo..hi, digits only (no sign, no spaces), up to end or stop.
- * Returns the number of characters used, or -1. */
-static int parse_num(const char *s, unsigned long lo, unsigned long hi, char stop,
-		     unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || (*end && *end != stop) || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return (int)(end - s);
-}
-
 int sg_rst_limit_parse(const char *arg, __u32 *out, char *err, size_t errlen)
 {
 	unsigned long v;
-	int n = parse_num(arg, 0, SG_RST_LIMIT_MAX, '/', &v);
 
 	/* N or N/s */
-	if (n < 0 || (arg[n] && strcmp(arg + n, "/s"))) {
+	if (sg_num_parse(arg, 0, SG_RST_LIMIT_MAX, "/s", &v)) {
 		sg_set_err(err, errlen, "bad --rst-limit '%s': use 0..%u (RSTs per second per "
 			   "CPU; 0: never send RSTs)", arg, SG_RST_LIMIT_MAX);
 		return -1;
@@ -51,15 +31,16 @@ int sg_rst_limit_parse(const char *arg, __u32 *out, char *err, size_t errlen)
 int sg_syn_limit_parse(const char *arg, struct sg_limit_opts *o, char *err, size_t errlen)
 {
 	unsigned long rate, plen = o->plen4;
-	int n = parse_num(arg, 1, SG_SYN_LIMIT_MAX, '/', &rate);
+	int n = sg_num_prefix(arg, 1, SG_SYN_LIMIT_MAX, &rate);
 
-	if (n < 0) {
+	/* RATE or RATE/PREFIXLEN */
+	if (n < 0 || (arg[n] && arg[n] != '/')) {
 		sg_set_err(err, errlen, "bad --syn-limit '%s': the rate must be 1..%u (SYNs per "
 			   "second per source prefix; omit the option for no limit)", arg,
 			   SG_SYN_LIMIT_MAX);
 		return -1;
 	}
-	if (arg[n] && parse_num(arg + n + 1, 1, 32, 0, &plen) < 0) {
+	if (arg[n] && sg_num_parse(arg + n + 1, 1, 32, NULL, &plen)) {
 		sg_set_err(err, errlen, "bad --syn-limit '%s': the IPv4 prefix length after '/' "
 			   "must be 1..32 (IPv6: --syn-limit-prefix6)", arg);
 		return -1;
@@ -73,7 +54,7 @@ int sg_syn_burst_parse(const char *arg, struct sg_limit_opts *o, char *err, size
 {
 	unsigned long v;
 
-	if (parse_num(arg, 1, SG_SYN_BURST_MAX, 0, &v) < 0) {
+	if (sg_num_parse(arg, 1, SG_SYN_BURST_MAX, NULL, &v)) {
 		sg_set_err(err, errlen, "bad --syn-burst '%s': use 1..%u (SYNs a source prefix "
 			   "may send at once)", arg, SG_SYN_BURST_MAX);
 		return -1;
@@ -86,7 +67,7 @@ int sg_syn_prefix6_parse(const char *arg, struct sg_limit_opts *o, char *err, si
 {
 	unsigned long v;
 
-	if (parse_num(arg, 1, 128, 0, &v) < 0) {
+	if (sg_num_parse(arg, 1, 128, NULL, &v)) {
 		sg_set_err(err, errlen, "bad --syn-limit-prefix6 '%s': use 1..128 (the IPv6 "
 			   "prefix length of a source)", arg);
 		return -1;
@@ -99,7 +80,7 @@ int sg_syn_table_parse(const char *arg, struct sg_limit_opts *o, char *err, size
 {
 	unsigned long v;
 
-	if (parse_num(arg, SG_SRC_TABLE_MIN, SG_SRC_TABLE_MAX, 0, &v) < 0) {
+	if (sg_num_parse(arg, SG_SRC_TABLE_MIN, SG_SRC_TABLE_MAX, NULL, &v)) {
 		sg_set_err(err, errlen, "bad --syn-limit-table '%s': use %u..%u (source prefixes "
 			   "tracked)", arg, SG_SRC_TABLE_MIN, SG_SRC_TABLE_MAX);
 		return -1;
@@ -112,9 +93,9 @@ int sg_syn_table_parse(const char *arg, struct sg_limit_opts *o, char *err, size
 int sg_synack_limit_parse(const char *arg, struct sg_limit_opts *o, char *err, size_t errlen)
 {
 	unsigned long v;
-	int n = parse_num(arg, 1, SG_SYNACK_LIMIT_MAX, '/', &v);
 
-	if (n < 0 || (arg[n] && strcmp(arg + n, "/s"))) {
+	/* N or N/s */
+	if (sg_num_parse(arg, 1, SG_SYNACK_LIMIT_MAX, "/s", &v)) {
 		sg_set_err(err, errlen, "bad --synack-limit '%s': use 1..%u (SYN-ACKs per second "
 			   "for the interface; omit the option for no cap)", arg,
 			   SG_SYNACK_LIMIT_MAX);

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "http_guard.h"
 #include "metrics_http.h"
+#include "num_parse.h"
 
 #define CONTENT_TYPE_METRICS	"text/plain; version=0.0.4; charset=utf-8"
 /* Polling threads: a scrape blocks its thread while it renders, and the
@@ -42,7 +43,6 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *port_s;
 	unsigned long port;
-	char *end;
 	size_t hlen;
 
 	memset(ss, 0, sizeof(*ss));
@@ -71,9 +71,7 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *
 	memcpy(host, s, hlen);
 	host[hlen] = 0;
 	port_s = colon + 1;
-	errno = 0;
-	port = strtoul(port_s, &end, 10);
-	if (!*port_s || *end || errno || port > 65535 || port_s[0] == '-' || port_s[0] == '+') {
+	if (sg_num_parse(port_s, 0, 65535, NULL, &port)) {
 		snprintf(err, errlen, "bad port '%s': use 0..65535", port_s);
 		return -1;
 	}

@@ -2,12 +2,14 @@
 /* trace_cli.c - see trace_cli.h. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "cli.h"
+#include "num_parse.h"
 #include "trace_cli.h"
 
 static int parse_seconds(const char *opt, const char *s, double *out)
@@ -39,8 +41,7 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 		{ "max-ports", required_argument, NULL, O_MAX_PORTS },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long v;
-	char *end;
+	unsigned long v;
 	int o, err;
 
 	memset(c, 0, sizeof(*c));
@@ -50,9 +51,7 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 	while ((o = getopt_long(argc, argv, "+:jph", opts, NULL)) != -1) {
 		switch (o) {
 		case O_PORT:
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 65535 || optarg[0] == '-')
+			if (sg_num_parse(optarg, 1, 65535, NULL, &v))
 				return sg_fail(SG_EXIT_USAGE, "--port: '%s' is not a port (1-65535)", optarg);
 			c->port = (__u16)v;
 			break;
@@ -71,19 +70,14 @@ int trace_cli_parse(int argc, char **argv, bool hist, struct trace_cli *c)
 		case O_COUNT:
 			if (hist)
 				goto bad;
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || optarg[0] == '-')
+			if (sg_num_parse(optarg, 1, ULONG_MAX, NULL, &v))
 				return sg_fail(SG_EXIT_USAGE, "--count: '%s' is not a positive number", optarg);
 			c->count = v;
 			break;
 		case O_MAX_PORTS:
 			if (!hist)
 				goto bad;
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > TT_PORT_ENTRIES_MAX ||
-			    optarg[0] == '-')
+			if (sg_num_parse(optarg, 1, TT_PORT_ENTRIES_MAX, NULL, &v))
 				return sg_fail(SG_EXIT_USAGE, "--max-ports: '%s' is not a number of "
 					       "ports (1-%d)", optarg, TT_PORT_ENTRIES_MAX);
 			c->max_ports = (__u32)v;

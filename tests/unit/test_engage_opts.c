@@ -46,7 +46,9 @@ int main(void)
 	SG_EXPECT("rate", !sg_engage_rate_parse("0", &o, err, sizeof(err)) && o.rate == 0 &&
 		  !sg_engage_rate_parse("250000", &o, err, sizeof(err)) && o.rate == 250000, "%s", err);
 	SG_EXPECT("queue", !sg_engage_queue_parse("75%", &o, err, sizeof(err)) && o.queue_pct == 75 &&
-		  !sg_engage_queue_parse("100", &o, err, sizeof(err)) && o.queue_pct == 100, "%s", err);
+		  !sg_engage_queue_parse("100", &o, err, sizeof(err)) && o.queue_pct == 100 &&
+		  !sg_engage_queue_parse("00000000000000000050", &o, err, sizeof(err)) &&
+		  o.queue_pct == 50, "%s", err);
 	SG_EXPECT("hold", !sg_engage_hold_parse("30s", &o, err, sizeof(err)) && o.hold_s == 30 &&
 		  !sg_engage_hold_parse("86400", &o, err, sizeof(err)) && o.hold_s == 86400, "%s", err);
 
@@ -65,7 +67,9 @@ int main(void)
 	bad("queue_word", sg_engage_queue_parse, "half", "bad --engage-queue 'half'");
 	bad("queue_pct_only", sg_engage_queue_parse, "%", "bad --engage-queue");
 	bad("queue_float", sg_engage_queue_parse, "50.5", "bad --engage-queue");
-	bad("queue_long", sg_engage_queue_parse, "00000000000000000050", "bad --engage-queue");
+	bad("queue_long", sg_engage_queue_parse, "18446744073709551666%", "bad --engage-queue");
+	bad("queue_two_pct", sg_engage_queue_parse, "50%%", "bad --engage-queue");
+	bad("queue_space", sg_engage_queue_parse, " 50", "bad --engage-queue");
 	bad("hold_zero", sg_engage_hold_parse, "0", "use 1..86400");
 	bad("hold_over", sg_engage_hold_parse, "86401", "bad --engage-hold");
 	bad("hold_unit", sg_engage_hold_parse, "5m", "bad --engage-hold '5m'");
