@@ -31,6 +31,18 @@ static void put_attr(struct req *r, __u16 type, const void *data, __u16 len)
 	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
 }
 
+/* r as a new generic netlink request: family, sequence number, command */
+static void start_req(struct req *r, __u16 family, __u32 seq, __u8 cmd)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	r->nh.nlmsg_type = family;
+	r->nh.nlmsg_flags = NLM_F_REQUEST;
+	r->nh.nlmsg_seq = seq;
+	r->g.cmd = cmd;
+	r->g.version = 1;
+}
+
 /* Send r, find attribute want in the reply; copy up to len bytes. */
 static int transact(int fd, struct req *r, __u16 want, void *out, size_t len)
 {
@@ -78,26 +90,14 @@ int sg_xdp_features(int ifindex, __u64 *feat)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0)
 		return -errno;
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	r.nh.nlmsg_type = GENL_ID_CTRL;
-	r.nh.nlmsg_flags = NLM_F_REQUEST;
-	r.nh.nlmsg_seq = 1;
-	r.g.cmd = CTRL_CMD_GETFAMILY;
-	r.g.version = 1;
+	start_req(&r, GENL_ID_CTRL, 1, CTRL_CMD_GETFAMILY);
 	put_attr(&r, CTRL_ATTR_FAMILY_NAME, SG_NETDEV_FAMILY, sizeof(SG_NETDEV_FAMILY));
 	err = transact(fd, &r, CTRL_ATTR_FAMILY_ID, &family, sizeof(family));
 	if (err) {
 		close(fd);
 		return err == -ENOENT ? -EOPNOTSUPP : err;
 	}
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	r.nh.nlmsg_type = family;
-	r.nh.nlmsg_flags = NLM_F_REQUEST;
-	r.nh.nlmsg_seq = 2;
-	r.g.cmd = SG_NETDEV_CMD_DEV_GET;
-	r.g.version = 1;
+	start_req(&r, family, 2, SG_NETDEV_CMD_DEV_GET);
 	put_attr(&r, SG_NETDEV_A_DEV_IFINDEX, &idx, sizeof(idx));
 	err = transact(fd, &r, SG_NETDEV_A_DEV_XDP_FEATURES, feat, sizeof(*feat));
 	close(fd);
