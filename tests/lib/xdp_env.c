@@ -654,6 +654,43 @@ int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
 	return xenv_expect_raw(e, name, buf, len, verdict, counter, r);
 }
 
+void xenv_expect_untouched(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+			   uint32_t verdict, int counter)
+{
+	uint8_t buf[PKT_MAX];
+	int len = pkt_build(s, buf);
+	struct xres r;
+	char n[128];
+
+	if (xenv_expect(e, name, s, verdict, counter, &r))
+		return;
+	snprintf(n, sizeof(n), "%s_untouched", name);
+	SG_EXPECT(n, r.len == len && !memcmp(r.data, buf, len) && !r.meta_len,
+		  "frame changed (len %d -> %d, meta %d)", len, r.len, r.meta_len);
+}
+
+int xenv_host_port(struct xdp_env *e, const char *test, const char *ip4, const char *ip6,
+		   uint16_t port, int lfd[2])
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "ip addr add %s/32 dev lo && ip -6 addr add %s/128 dev lo nodad",
+		 ip4, ip6);
+	if (system(cmd)) {
+		SG_FAIL(test, "cannot add the test addresses (ip)");
+		return 1;
+	}
+	lfd[0] = xenv_listen("0.0.0.0", port);
+	lfd[1] = xenv_listen("::", port);
+	if (lfd[0] < 0 || lfd[1] < 0) {
+		SG_FAIL(test, "cannot open the listeners");
+		return 1;
+	}
+	xenv_protect(e, port);
+	xenv_write_config(e);
+	return 0;
+}
+
 uint64_t xenv_coarse_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC_COARSE);

@@ -127,6 +127,15 @@ int xenv_sysctl_set(const char *name, long v);
  * moves, by one). Prints PASS/FAIL name; returns 0 on pass. r may be NULL. */
 int xenv_expect(struct xdp_env *e, const char *name, const struct pkt_spec *s,
 		uint32_t verdict, int counter, struct xres *r);
+/* xenv_expect(), and the check NAME_untouched: the frame handed on is the
+ * one built, byte for byte, with no XDP metadata. */
+void xenv_expect_untouched(struct xdp_env *e, const char *name, const struct pkt_spec *s,
+			   uint32_t verdict, int counter);
+/* What a test of one protected port needs: ip4/32 and ip6/128 on lo,
+ * wildcard listeners on port for both families (their fds in lfd), the
+ * port protected and the config written. 0, or 1 after SG_FAIL(test). */
+int xenv_host_port(struct xdp_env *e, const char *test, const char *ip4, const char *ip6,
+		   uint16_t port, int lfd[2]);
 /* The clock of a time-bounded verdict (bpf_ktime_get_coarse_ns()). */
 uint64_t xenv_coarse_ns(void);
 /* xenv_expect for a verdict that holds only within life_ns of t0, an

@@ -437,22 +437,12 @@ static void test_random(void)
 
 int main(void)
 {
-	int rc = xenv_setup(&e, "acl_path"), l4, l6;
+	int rc = xenv_setup(&e, "acl_path"), lfd[2];
 
 	if (rc >= 0)
 		return rc;
-	if (system("ip addr add " HOST4 "/32 dev lo && ip -6 addr add " HOST6 "/128 dev lo nodad")) {
-		SG_FAIL("acl_path", "cannot add the test addresses (ip)");
+	if (xenv_host_port(&e, "acl_path", HOST4, HOST6, PORT, lfd))
 		return 1;
-	}
-	l4 = xenv_listen("0.0.0.0", PORT);
-	l6 = xenv_listen("::", PORT);
-	if (l4 < 0 || l6 < 0) {
-		SG_FAIL("acl_path", "cannot open the listeners");
-		return 1;
-	}
-	xenv_protect(&e, PORT);
-	xenv_write_config(&e);
 	m.fd4 = xenv_map_fd(&e, "sg_acl4");
 	m.fd6 = xenv_map_fd(&e, "sg_acl6");
 	m.state_fd = xenv_map_fd(&e, "sg_acl");
@@ -470,8 +460,8 @@ int main(void)
 	test_v6();
 	test_fallback();
 	test_random();
-	close(l4);
-	close(l6);
+	close(lfd[0]);
+	close(lfd[1]);
 	xenv_close(&e);
 	return sg_test_failures ? 1 : 0;
 }

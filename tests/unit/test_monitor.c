@@ -175,27 +175,17 @@ static void run_family(struct xdp_env *e, bool v6)
 int main(void)
 {
 	struct xdp_env e;
-	int rc = xenv_setup(&e, "monitor"), l4, l6;
+	int rc = xenv_setup(&e, "monitor"), lfd[2];
 
 	if (rc >= 0)
 		return rc;
 	g_period = e.period;
-	if (system("ip addr add " HOST4 "/32 dev lo && ip -6 addr add " HOST6 "/128 dev lo nodad")) {
-		SG_FAIL("monitor", "cannot add the test addresses (ip)");
+	if (xenv_host_port(&e, "monitor", HOST4, HOST6, PORT, lfd))
 		return 1;
-	}
-	l4 = xenv_listen("0.0.0.0", PORT);
-	l6 = xenv_listen("::", PORT);
-	if (l4 < 0 || l6 < 0) {
-		SG_FAIL("monitor", "cannot open the listeners");
-		return 1;
-	}
-	xenv_protect(&e, PORT);
-	xenv_write_config(&e);
 	run_family(&e, false);
 	run_family(&e, true);
 	xenv_close(&e);
-	close(l4);
-	close(l6);
+	close(lfd[0]);
+	close(lfd[1]);
 	return sg_test_failures ? 1 : 0;
 }

@@ -79,22 +79,6 @@ static void ack(struct pkt_spec *s, bool v6, const char *src, const char *dst, u
 	memset(&s->opt, 0, sizeof(s->opt));
 }
 
-/* The run must leave the frame as it was. */
-static void expect_untouched(struct xdp_env *e, const char *name, const struct pkt_spec *s,
-			     uint32_t verdict, int counter)
-{
-	uint8_t buf[PKT_MAX];
-	int len = pkt_build(s, buf);
-	struct xres r;
-	char n[128];
-
-	if (xenv_expect(e, name, s, verdict, counter, &r))
-		return;
-	snprintf(n, sizeof(n), "%s_untouched", name);
-	SG_EXPECT(n, r.len == len && !memcmp(r.data, buf, len) && !r.meta_len,
-		  "frame changed (len %d -> %d, meta %d)", len, r.len, r.meta_len);
-}
-
 /* ---- item 1: only our own addresses ---- */
 static void test_local(struct xdp_env *e)
 {
@@ -117,10 +101,10 @@ static void test_local(struct xdp_env *e)
 		synack_test(e, n, &s, 0);
 		syn(&s, v6, peer, guest, PORT);
 		snprintf(n, sizeof(n), "local_%s_syn_guest_passes", f);
-		expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
+		xenv_expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
 		ack(&s, v6, peer, guest, PORT);
 		snprintf(n, sizeof(n), "local_%s_ack_guest_passes", f);
-		expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
+		xenv_expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
 		ack(&s, v6, peer, host, PORT);
 		snprintf(n, sizeof(n), "local_%s_ack_own_address_checked", f);
 		xenv_expect(e, n, &s, XDP_DROP, SG_CNT_DROP_COOKIE_INVALID, NULL);
@@ -130,7 +114,7 @@ static void test_local(struct xdp_env *e)
 		synack_test(e, n, &s, 0);
 		syn(&s, v6, peer, v6 ? "fd09::1:99" : "10.9.1.99", PORT);
 		snprintf(n, sizeof(n), "local_%s_syn_next_to_many_passes", f);
-		expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
+		xenv_expect_untouched(e, n, &s, XDP_PASS, SG_CNT_PASS_NOT_LOCAL);
 	}
 }
 
