@@ -67,8 +67,7 @@ for fam in 4 6; do
 	sent=$(echo "$res" | jq -r '.sent // 0' 2>/dev/null)
 	echo "flood v$fam: $res"
 	echo "clients v$fam: $(tail -n 1 "$OUT/cli$fam")"
-	echo "counters v$fam: $(jq -rn --argjson a "$after" --argjson b "$before" \
-		'[$a | to_entries[] | select((.value | type) == "number" and .value != $b[.key]) | "\(.key)+\(.value - $b[.key])"] | join(" ")')"
+	echo "counters v$fam: $(sg_def_changed "$before" "$after")"
 	ip netns exec "$NS_S" ethtool -S "$IF_S" | grep -v ': 0$' | tr -s ' \n' ' '; echo
 
 	if [ "$rcc" -eq 0 ] && [ "$(jq -r 'select(.summary) | .ok' "$OUT/cli$fam")" = $CLIENTS ]; then

@@ -26,13 +26,7 @@ sg_mount_fs
 NS_S=${SG_NS_PREFIX}s NS_C=${SG_NS_PREFIX}c IF_S=sgmq0 IF_C=sgmq1
 ADDR_S4=10.79.0.1 ADDR_C4=10.79.0.2 ADDR_S6=fd79::1 ADDR_C6=fd79::2
 sg_netns "$NS_S" && sg_netns "$NS_C" || { sg_fail $T "netns"; exit 1; }
-ip link add $IF_S netns "$NS_S" numtxqueues 2 numrxqueues 2 type veth \
-	peer name $IF_C netns "$NS_C" numtxqueues 2 numrxqueues 2 || { sg_fail $T "veth"; exit 1; }
-for x in "$NS_S $IF_S" "$NS_C $IF_C"; do
-	set -- $x
-	ip -n "$1" link set "$2" up
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1
-done
+SG_VETH_QUEUES=2 sg_veth "$NS_S" $IF_S "$NS_C" $IF_C || { sg_fail $T "veth"; exit 1; }
 ip -n "$NS_S" addr add $ADDR_S4/24 dev $IF_S; ip -n "$NS_C" addr add $ADDR_C4/24 dev $IF_C
 ip -n "$NS_S" addr add $ADDR_S6/64 dev $IF_S nodad; ip -n "$NS_C" addr add $ADDR_C6/64 dev $IF_C nodad
 ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_syncookies=1

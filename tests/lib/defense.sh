@@ -96,6 +96,43 @@ sg_def_delta() {
 	echo $((b - a))
 }
 
+# sg_def_changed BEFORE AFTER: the counters that changed, "NAME+DELTA ..."
+sg_def_changed() {
+	jq -rn --argjson a "$2" --argjson b "$1" \
+		'[$a | to_entries[] | select((.value | type) == "number" and .value != $b[.key]) | "\(.key)+\(.value - $b[.key])"] | join(" ")'
+}
+
+# sg_def_flood_clients FAM PORT: a spoofed SYN flood (3 s, from 10.77.128.0/17
+# or fd77:8000::/65; the server needs routes back) at the server's port
+# while $CLIENTS real clients connect, then the check
+# ${T}_flood_clients_served_vFAM. Sets for the caller's own checks: before and
+# after (sg_def_stats), k0 and k1 (sg_def_kstats), sent and rcf (the flood's
+# count and exit code); logs in $OUT/synfloodFAM and $OUT/cliFAM.
+sg_def_flood_clients() {
+	local fam=$1 port=$2 dst src fpid rcc
+	if [ "$fam" = 4 ]; then dst=$ADDR_S4 src=10.77.128.0/17; else dst=$ADDR_S6 src=fd77:8000::/65; fi
+	before=$(sg_def_stats)
+	k0=$(sg_def_kstats "$NS_S")
+	nsenter --net=/run/netns/"$NS_C" "$SG_FLOOD" -i "$IF_C" --mode syn --dst "$dst" --dport "$port" \
+		--src "$src" --dst-mac "$SMAC" -d 3 >"$OUT/synflood$fam" 2>&1 &
+	fpid=$!
+	sleep 0.5
+	sg_in "$NS_C" "$SG_CLIENT" -n 64K -c "$CLIENTS" -P 2 -t 30 -q "$dst" "$port" >"$OUT/cli$fam" 2>&1
+	rcc=$?
+	wait $fpid; rcf=$?
+	sleep 0.3
+	after=$(sg_def_stats)
+	k1=$(sg_def_kstats "$NS_S")
+	sent=$(tail -n 1 "$OUT/synflood$fam" | jq -r '.sent // 0' 2>/dev/null)
+	echo "SYN flood v$fam: $(tail -n 1 "$OUT/synflood$fam"); clients: $(tail -n 1 "$OUT/cli$fam")"
+	echo "counters v$fam: $(sg_def_changed "$before" "$after")"
+	if [ $rcc -eq 0 ] && [ "$(jq -r 'select(.summary) | .ok' "$OUT/cli$fam")" = "$CLIENTS" ]; then
+		sg_pass "${T}_flood_clients_served_v$fam"
+	else
+		sg_fail "${T}_flood_clients_served_v$fam" "$(tail -n 1 "$OUT/cli$fam")"
+	fi
+}
+
 # sg_def_invalid_delta BEFORE AFTER: ACKs with an invalid cookie, however
 # answered: dropped (ack_cookie_invalid), RST sent (rst_sent), RST over the
 # cap (drop_rst_capped) or dropped as maybe a real client's
