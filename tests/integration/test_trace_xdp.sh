@@ -171,15 +171,20 @@ d, n, p, p4, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.arg
 bad = []
 def want(c, m):
     if not c: bad.append(m)
+# each client's server address and port: connections to different servers
+# may get the same client port, so a connection is (server address, server
+# port, client port); a v4-mapped address counts as its IPv4 one
+dst = json.loads(os.environ["SG_TRACE_DST"]) if mode == "trace" else {}
 tags = ["s0v4a", "s0v4m", "s0v6", "s1v4", "s1v6"] if mode == "trace" else []
-lat = {}	# client port -> (tag, us)
+v4 = lambda a: a[7:] if a.startswith("::ffff:") else a
+lat = {}	# (server address, server port, client port) -> (tag, us)
 for t in tags:
     lines = open(os.path.join(d, "lat." + t)).read().split("\n")
     want(any(l.startswith("ok=%d " % n) for l in lines), "%s: client summary %s" % (t, lines[-2:]))
     for l in lines:
         f = l.split()
         if len(f) == 2 and f[0].isdigit():
-            lat[int(f[0])] = (t, float(f[1]))
+            lat[(dst[t][0], dst[t][1], int(f[0]))] = (t, float(f[1]))
 want(len(lat) == len(tags) * n, "client latencies: %d, want %d" % (len(lat), 5 * n))
 def events(name):
     ev, summ = [], None
@@ -199,12 +204,13 @@ if mode == "trace":
     L = s["lost"] if s else {}
     want(s and not L["unaccounted"] and not L["ringbuf_full"], "t1 lost %s" % L)
     srv = [e for e in ev if e["side"] == "server" and ours(e)]
-    cli = {e["lport"]: e for e in ev if e["side"] == "client" and ours(e)}
+    conn = lambda e: (v4(e["laddr"]), e["lport"], e["rport"])	# a server event's connection
+    cli = {(v4(e["raddr"]), e["rport"], e["lport"]): e for e in ev if e["side"] == "client" and ours(e)}
     want(len(srv) == 5 * n, "server handshakes: %d, want %d (lost: %s)" % (len(srv), 5 * n, {k: v for k, v in L.items() if v}))
-    want(len({e["rport"] for e in srv}) == len(srv), "a server handshake reported twice")
-    want(set(e["rport"] for e in srv) == set(lat), "server handshakes do not match the client's connections")
+    want(len({conn(e) for e in srv}) == len(srv), "a server handshake reported twice")
+    want(set(conn(e) for e in srv) == set(lat), "server handshakes do not match the client's connections")
     for e in srv:
-        tag, c = lat.get(e["rport"], ("?", None))
+        tag, c = lat.get(conn(e), ("?", None))
         fam = 4 if tag == "s0v4a" else 6	# v4-mapped children are AF_INET6
         want(e["states"] == ["SYN_RECV", "ESTABLISHED"], "%s: states %s" % (tag, e["states"]))
         want(e.get("basis") == "syn_arrival", "%s port %d: basis %s" % (tag, e["rport"], e.get("basis")))
@@ -216,7 +222,7 @@ if mode == "trace":
         # stretches the gap between them to milliseconds: 2.2 ms on 6.1)
         slack = 5000 if os.environ.get("SG_SLOW_GUEST") == "1" else 250
         want(0 < s_lat <= c + slack, "%s port %d: server %.1f us, client connect %.1f us" % (tag, e["rport"], s_lat, c))
-        ce = cli.get(e["rport"])
+        ce = cli.get(conn(e))
         if ce is None:
             bad.append("no client event for port %d" % e["rport"]); continue
         arrival = e["time_ns"] - s_lat * 1000
@@ -248,6 +254,9 @@ else:	# hist: h1.json (phase 1) or one of the concurrent hists
         want(ok == cnt, "%s port %d: handshake_ok %d, want %d" % (mode, port, ok, cnt))
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
+export SG_TRACE_DST
+SG_TRACE_DST=$(printf '{"s0v4a": ["%s", %d], "s0v4m": ["%s", %d], "s0v6": ["%s", %d], "s1v4": ["%s", %d], "s1v6": ["%s", %d]}' \
+	$ADDR_S4 $P4 $ADDR_S4 $P $ADDR_S6 $P $ADDR1_S4 $P $ADDR1_S6 $P)
 check_py trace_server_syn_arrival "$D/check.py" "$D" $N $P $P4 trace
 check_py hist_server_syn_arrival "$D/check.py" "$D" $N $P $P4 h1 $((4 * N)) $N
 wait_readers 0
