@@ -772,7 +772,7 @@ static int update_in_place(const struct protect_opts *o, struct sg_defense *d,
 
 		/* idempotent: puts back a table removed by hand, with the
 		 * interface's current MTU and sysctls */
-		if (sg_nft_spx_apply(o->ifname, d->ifindex, msg, sizeof(msg)))
+		if (sg_nft_spx_apply(o->ifname, d->ifindex, ports, msg, sizeof(msg)))
 			return sg_fail(SG_EXIT_ERROR, "cannot write the nft table of %s: %s",
 				       o->ifname, msg);
 		sg_nft_spx_table(d->ifindex, nft_name, sizeof(nft_name));
@@ -1288,7 +1288,7 @@ static int protect_new(const struct protect_opts *o_arg, int ifindex, const stru
 		/* an unprotect's hold table: replaced now, put back on failure */
 		if (sg_nft_spx_list(ifindex, u->nft_hold_ports, sizeof(u->nft_hold_ports)) != 1)
 			u->nft_hold_ports[0] = '\0';
-		if (sg_nft_spx_apply(o->ifname, ifindex, msg, sizeof(msg))) {
+		if (sg_nft_spx_apply(o->ifname, ifindex, ports, msg, sizeof(msg))) {
 			rollback(u);
 			synguard__destroy(skel);
 			return sg_fail(SG_EXIT_ERROR, "cannot create the nft table of the synproxy "

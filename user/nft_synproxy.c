@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "nft_synproxy.h"
+#include "ports.h"
 #include "synguard.h"
 
 /* before the usual filter chains (priority 0): the marked ACK is consumed
@@ -177,10 +178,30 @@ int sg_nft_spx_rule(const char *ifname, char *buf, size_t len)
 			ts ? " timestamp" : "", sack ? " sack-perm" : "") >= (int)len ? -1 : 0;
 }
 
+/* The rule that drops what conntrack calls invalid on its way to a
+ * protected port (ports: "80,8000-8010") from ifindex, or "" where it
+ * cannot be used. Such a segment may be the client's next segment
+ * overtaking its proxied handshake: SYNPROXY's SYN has reached the listener,
+ * which made its request socket (XDP finds it and passes the segment), but
+ * the listener's SYN-ACK is not through conntrack yet, so conntrack cannot
+ * translate the segment's ACK number and calls it invalid; untranslated,
+ * the listener answers it with a RST that resets the client. Dropped, the
+ * client sends it again. (The kernel's own SYNPROXY recipe drops invalid
+ * packets too.) Not with net.netfilter.nf_conntrack_tcp_loose=0: then
+ * every connection opened before conntrack started is invalid as well. */
+static int invalid_rule(int ifindex, const char *ports, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!*ports || !read_long("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", 0, 1))
+		return 0;
+	return snprintf(buf, len, "iif %d tcp dport { %s } ct state invalid "
+			"tcp flags & (syn|rst|ack) == ack drop", ifindex, ports) >= (int)len ? -1 : 0;
+}
+
 /* The whole table in one transaction: `add` then `delete` makes the delete
  * succeed whether or not it existed, so the result is exactly our table. */
-static int table_script(const char *name, const char *comment, const char *rule, char *buf,
-			size_t len)
+static int table_script(const char *name, const char *comment, const char *rule,
+			const char *invalid, char *buf, size_t len)
 {
 	return snprintf(buf, len,
 			"add table inet %s\n"
@@ -195,28 +216,38 @@ static int table_script(const char *name, const char *comment, const char *rule,
 			 * it would be an ACK without a request socket (RST) */
 			"add rule inet %s input meta mark 0x%08x ct status & confirmed == confirmed "
 			"drop\n"
-			"add rule inet %s input %s\n",
-			name, name, name, comment, name, name, SG_SPX_MARK, name, rule) >= (int)len ? -1 : 0;
+			"add rule inet %s input %s\n"
+			"%s%s%s%s%s",
+			name, name, name, comment, name, name, SG_SPX_MARK, name, rule,
+			*invalid ? "add rule inet " : "", *invalid ? name : "",
+			*invalid ? " input " : "", invalid, *invalid ? "\n" : "") >= (int)len ? -1 : 0;
 }
 
 /* The comment of a hold table carries the ports: the next unprotect checks
  * them again */
 #define SG_HOLD_TAG "synguard hold ports="
 
-static int apply(const char *ifname, int ifindex, const char *comment, char *err, size_t len)
+static int apply(const char *ifname, int ifindex, const char *comment, const char *ports,
+		 char *err, size_t len)
 {
-	char name[32], rule[256], script[2048];
+	char name[32], rule[256], invalid[SG_PORTS_TEXT_MAX + 128], script[2 * SG_PORTS_TEXT_MAX + 1024];
 
 	sg_nft_spx_table(ifindex, name, sizeof(name));
 	if (sg_nft_spx_rule(ifname, rule, sizeof(rule)) ||
-	    table_script(name, comment, rule, script, sizeof(script)))
+	    invalid_rule(ifindex, ports, invalid, sizeof(invalid)) ||
+	    table_script(name, comment, rule, invalid, script, sizeof(script)))
 		return snprintf(err, len, "nft rule too long"), -1;
 	return change(script, err, len);
 }
 
-int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
+int sg_nft_spx_apply(const char *ifname, int ifindex, const __u64 ports[SG_PORT_WORDS],
+		     char *err, size_t len)
 {
-	return apply(ifname, ifindex, "synguard synproxy defense", err, len);
+	char text[SG_PORTS_TEXT_MAX];
+
+	if (sg_ports_format(ports, text, sizeof(text)) >= sizeof(text))
+		return snprintf(err, len, "port list too long for nft"), -1;
+	return apply(ifname, ifindex, "synguard synproxy defense", text, err, len);
 }
 
 /* The same table: its SYNPROXY statement keeps the kernel's synproxy hooks
@@ -225,11 +256,11 @@ int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len)
  * unprotect removed the tc program first. */
 int sg_nft_spx_hold(const char *ifname, int ifindex, const char *ports, char *err, size_t len)
 {
-	char comment[1100];
+	char comment[SG_PORTS_TEXT_MAX + 32];
 
 	if (snprintf(comment, sizeof(comment), SG_HOLD_TAG "%s", ports) >= (int)sizeof(comment))
 		return snprintf(err, len, "port list too long"), -1;
-	return apply(ifname, ifindex, comment, err, len);
+	return apply(ifname, ifindex, comment, ports, err, len);
 }
 
 int sg_nft_spx_remove(int ifindex, char *err, size_t len)
@@ -243,7 +274,7 @@ int sg_nft_spx_remove(int ifindex, char *err, size_t len)
 
 int sg_nft_spx_list(int ifindex, char *hold_ports, size_t len)
 {
-	char out[2048], *p, *q;
+	char out[3 * SG_PORTS_TEXT_MAX + 1024], *p, *q;
 	int rc = list_table(ifindex, out, sizeof(out));
 
 	if (rc < 0)
@@ -284,11 +315,13 @@ int sg_nft_spx_present(int ifindex)
 
 int sg_nft_spx_probe(char *why, size_t len)
 {
-	char script[1024], out[256];
+	char script[1024], invalid[128], out[256];
 	int rc;
 
-	if (table_script("synguard_probe", "synguard probe", "meta mark 0x53475059 tcp flags & (fin|syn|rst|ack) "
-			 "== ack synproxy mss 1460 wscale 7 timestamp sack-perm", script,
+	/* the rules as protect writes them (lo: ifindex 1 in every netns) */
+	if (invalid_rule(1, "80", invalid, sizeof(invalid)) ||
+	    table_script("synguard_probe", "synguard probe", "meta mark 0x53475059 tcp flags & (fin|syn|rst|ack) "
+			 "== ack synproxy mss 1460 wscale 7 timestamp sack-perm", invalid, script,
 			 sizeof(script)))
 		return 0;
 	/* --check: the kernel validates the transaction, then it is dropped */

@@ -2,9 +2,10 @@
 /*
  * nft_synproxy.h - synguard's nftables table for the synproxy defense
  * (docs/design.md "Kernels 6.0-6.8"): `table inet synguard_ifIFINDEX`, one
- * per protected interface of a network namespace, holding one input rule
- * that hands the ACKs marked SG_SPX_MARK by sg_tc_spx to the kernel's
- * SYNPROXY. Written through `nft -f -` in one transaction each, so a
+ * per protected interface of a network namespace, whose input rules hand
+ * the ACKs marked SG_SPX_MARK by sg_tc_spx to the kernel's SYNPROXY and
+ * drop what conntrack calls invalid on its way to a protected port (a
+ * client's segment that overtook its proxied handshake). Written through `nft -f -` in one transaction each, so a
  * failure leaves the previous table as it was. Nothing else in the
  * ruleset is read or changed.
  */
@@ -12,13 +13,18 @@
 #define SG_NFT_SYNPROXY_H
 
 #include <stddef.h>
+#include <linux/types.h>
+
+#include "synguard.h"	/* SG_PORT_WORDS */
 
 /* The table's name for an interface, e.g. "synguard_if3". */
 void sg_nft_spx_table(int ifindex, char *buf, size_t len);
 
-/* Create the table of ifname/ifindex, or replace its contents (idempotent).
- * 0, or -1 with nft's message (or why nft did not run) in err. */
-int sg_nft_spx_apply(const char *ifname, int ifindex, char *err, size_t len);
+/* Create the table of ifname/ifindex for the protected ports, or replace
+ * its contents (idempotent). 0, or -1 with nft's message (or why nft did
+ * not run) in err. */
+int sg_nft_spx_apply(const char *ifname, int ifindex, const __u64 ports[SG_PORT_WORDS],
+		     char *err, size_t len);
 
 /* Delete the table if it exists (idempotent). 0 or -1 with err. */
 int sg_nft_spx_remove(int ifindex, char *err, size_t len);

@@ -22,6 +22,10 @@ int sg_ports_parse(const char *s, __u64 ports[SG_PORT_WORDS], char *err, size_t 
 /* Number of ports set in the bitmap. */
 unsigned int sg_ports_count(const __u64 ports[SG_PORT_WORDS]);
 
+/* Room for the text form of the port lists synguard writes into nftables
+ * (the synproxy design's table: a rule's port set, a hold table's comment) */
+#define SG_PORTS_TEXT_MAX 1024
+
 /*
  * Compact text form with ranges folded ("22,80,8000-8010"); "" when empty.
  * Returns the length it needed (like snprintf); buf is always terminated.

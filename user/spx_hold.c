@@ -39,7 +39,7 @@ int sg_spx_release(const char *ifname, int ifindex, const __u64 *ports, int *kep
 		   char *err, size_t len)
 {
 	__u64 held[SG_PORT_WORDS];
-	char list[1024], e[64];
+	char list[SG_PORTS_TEXT_MAX], e[64];
 	int present = sg_nft_spx_list(ifindex, list, sizeof(list));
 
 	*kept = 0;

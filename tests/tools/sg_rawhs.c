@@ -5,13 +5,16 @@
  * kernel has no netem), or, with a long delay, the replay of a captured ACK.
  *
  *   sg_rawhs -i IFACE -s SRC4 -d DST4 -p PORT --dmac MAC [--delay-ms N]
- *            [--no-ts] [--ack-no-ts] [--sport P]
+ *            [--no-ts] [--ack-no-ts] [--sport P] [--next-after-ms N]
  *
  * Sends a Linux-like SYN (MSS 1460, SACK, WS 7, TS unless --no-ts), waits for
  * the SYN-ACK, sleeps --delay-ms, then sends the ACK with 6 bytes of data
  * (echoing the SYN-ACK's TSval unless --ack-no-ts drops the TS option) and
  * waits 2 s for the server to acknowledge the data. Prints one line:
  *   accepted | refused (rst) | refused (no answer) | no synack
+ * With --next-after-ms, N ms after the ACK it sends the next 6 bytes (the
+ * client's next segment, which can overtake a proxied handshake) and waits
+ * for the answer to that one instead.
  * Exit 0 accepted, 1 refused, 2 usage, 3 no SYN-ACK or socket error.
  * The client kernel, which has no socket for this port, would answer the
  * SYN-ACK with a RST: the caller drops outgoing RSTs in the client netns.
@@ -77,11 +80,12 @@ int main(int argc, char **argv)
 		{ "no-ts", no_argument, 0, 'N' },
 		{ "ack-no-ts", no_argument, 0, 'A' },
 		{ "sport", required_argument, 0, 'P' },
+		{ "next-after-ms", required_argument, 0, 'X' },
 		{ 0 }
 	};
 	const char *ifname = NULL, *src = NULL, *dst = NULL;
 	bool ts = true, ack_ts = true, have_dmac = false;
-	int port = 0, delay_ms = 0, sport = 40000 + getpid() % 20000, c, fd, len;
+	int port = 0, delay_ms = 0, next_ms = -1, sport = 40000 + getpid() % 20000, c, fd, len;
 	struct sockaddr_ll sll = { 0 };
 	struct pkt_spec s;
 	struct pkt_info pi;
@@ -100,12 +104,13 @@ int main(int argc, char **argv)
 		case 'N': ts = false; break;
 		case 'A': ack_ts = false; break;
 		case 'P': sport = atoi(optarg); break;
+		case 'X': next_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	if (!ifname || !src || !dst || port <= 0 || port > 65535 || !have_dmac || delay_ms < 0) {
 		fprintf(stderr, "usage: sg_rawhs -i IFACE -s SRC4 -d DST4 -p PORT --dmac MAC "
-			"[--delay-ms N] [--no-ts] [--ack-no-ts] [--sport P]\n");
+			"[--delay-ms N] [--no-ts] [--ack-no-ts] [--sport P] [--next-after-ms N]\n");
 		return 2;
 	}
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
@@ -177,6 +182,16 @@ int main(int argc, char **argv)
 		perror("send ACK");
 		return 3;
 	}
+	if (next_ms >= 0) {
+		usleep((useconds_t)next_ms * 1000);
+		s.seq += 6;
+		s.opt.tsval += (uint32_t)next_ms;
+		len = pkt_build(&s, frame);
+		if (len < 0 || send(fd, frame, len, 0) != len) {
+			perror("send the next segment");
+			return 3;
+		}
+	}
 	for (;;) {
 		if (!wait_tcp(fd, &s, 2.0, &pi)) {
 			printf("refused (no answer)\n");
@@ -186,7 +201,7 @@ int main(int argc, char **argv)
 			printf("refused (rst)\n");
 			return 1;
 		}
-		if ((pi.flags & PKT_ACK) && pi.ack == isn + 1 + 6) {
+		if ((pi.flags & PKT_ACK) && pi.ack == isn + 1 + (next_ms >= 0 ? 12 : 6)) {
 			printf("accepted\n");
 			return 0;
 		}
