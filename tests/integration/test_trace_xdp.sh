@@ -18,7 +18,9 @@
 #  - latency, per connection: 0 < server <= client + 0.25 ms, where client is
 #    the time the client measured around connect() (the server's span, SYN
 #    arrival -> final ACK processed, lies inside the client's connect() except
-#    for the ACK's delivery, which veth does in the receiver's NAPI poll);
+#    for the ACK's delivery, which veth does in the receiver's NAPI poll;
+#    with the synproxy design, before 6.9, only 0 < server: its span also
+#    holds SYNPROXY's handshake with the listener after the final ACK);
 #    and, on the tracer's own clock, exactly: the SYN arrival is not before
 #    the client's SYN_SENT, the server's ESTABLISHED not before the client's
 #    (1 us slack for the JSON's rounding);
@@ -221,7 +223,14 @@ if mode == "trace":
         # (the two clocks are read at different points; a TCG guest
         # stretches the gap between them to milliseconds: 2.2 ms on 6.1)
         slack = 5000 if os.environ.get("SG_SLOW_GUEST") == "1" else 250
-        want(0 < s_lat <= c + slack, "%s port %d: server %.1f us, client connect %.1f us" % (tag, e["rport"], s_lat, c))
+        # the synproxy design's server span also holds SYNPROXY's own
+        # handshake with the listener over loopback, after the client's
+        # final ACK, which connect() does not wait for: no upper bound
+        # there (seen on 6.1 under TCG: server 11.7 ms, client 2.8 ms)
+        if os.environ.get("SG_TRACE_PATHC") == "ack_cookie_valid":
+            want(0 < s_lat, "%s port %d: server %.1f us" % (tag, e["rport"], s_lat))
+        else:
+            want(0 < s_lat <= c + slack, "%s port %d: server %.1f us, client connect %.1f us" % (tag, e["rport"], s_lat, c))
         ce = cli.get(conn(e))
         if ce is None:
             bad.append("no client event for port %d" % e["rport"]); continue
@@ -254,7 +263,7 @@ else:	# hist: h1.json (phase 1) or one of the concurrent hists
         want(ok == cnt, "%s port %d: handshake_ok %d, want %d" % (mode, port, ok, cnt))
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
-export SG_TRACE_DST
+export SG_TRACE_DST SG_TRACE_PATHC=$PATHC
 SG_TRACE_DST=$(printf '{"s0v4a": ["%s", %d], "s0v4m": ["%s", %d], "s0v6": ["%s", %d], "s1v4": ["%s", %d], "s1v6": ["%s", %d]}' \
 	$ADDR_S4 $P4 $ADDR_S4 $P $ADDR_S6 $P $ADDR1_S4 $P $ADDR1_S6 $P)
 check_py trace_server_syn_arrival "$D/check.py" "$D" $N $P $P4 trace
