@@ -36,8 +36,12 @@ j() { jq -r "$2" "$OUT/lab/$1.json"; }
 lab_phase k_syn syn $SECS
 sent=$(j k_syn .offered) ans=$(j k_syn .answered) att=$(j k_syn '.legit.attempted // 0')
 echo "kernel SYN: sent $sent, SyncookiesSent +$ans, legit $(j k_syn '"\(.legit.ok)/\(.legit.attempted)"')"
-# the clients' SYNs may get cookies too (the queue is full): at most one per attempt
-if [ "$sent" -gt 0 ] && [ "$ans" -ge "$sent" ] && [ "$ans" -le $((sent + 2 * att + 10)) ]; then
+# the clients' SYNs may get cookies too (the queue is full): at most one per
+# attempt. A slow guest (tests/vm) loses a few frames of the flood before
+# the stack: up to 1 in 1000 there (seen on 6.12 under TCG: 4 of 262,240)
+lost=0
+[ "${SG_SLOW_GUEST:-0}" = 1 ] && lost=$((sent / 1000))
+if [ "$sent" -gt 0 ] && [ "$ans" -ge $((sent - lost)) ] && [ "$ans" -le $((sent + 2 * att + 10)) ]; then
 	sg_pass ${T}_kernel_cookies_counted
 else
 	sg_fail ${T}_kernel_cookies_counted "flood sent $sent SYNs, kernel SyncookiesSent grew by $ans ($att client attempts)"
