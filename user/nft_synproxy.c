@@ -178,9 +178,9 @@ int sg_nft_spx_rule(const char *ifname, char *buf, size_t len)
 			ts ? " timestamp" : "", sack ? " sack-perm" : "") >= (int)len ? -1 : 0;
 }
 
-/* The rule that drops what conntrack calls invalid on its way to a
- * protected port (ports: "80,8000-8010") from ifindex, or "" where it
- * cannot be used. Such a segment may be the client's next segment
+/* The line of table name's script that adds the rule dropping what
+ * conntrack calls invalid on its way to a protected port (ports:
+ * "80,8000-8010") from ifindex, or "" where the rule cannot be used. Such a segment may be the client's next segment
  * overtaking its proxied handshake: SYNPROXY's SYN has reached the listener,
  * which made its request socket (XDP finds it and passes the segment), but
  * the listener's SYN-ACK is not through conntrack yet, so conntrack cannot
@@ -189,13 +189,14 @@ int sg_nft_spx_rule(const char *ifname, char *buf, size_t len)
  * client sends it again. (The kernel's own SYNPROXY recipe drops invalid
  * packets too.) Not with net.netfilter.nf_conntrack_tcp_loose=0: then
  * every connection opened before conntrack started is invalid as well. */
-static int invalid_rule(int ifindex, const char *ports, char *buf, size_t len)
+static int invalid_rule(const char *name, int ifindex, const char *ports, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (!*ports || !read_long("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", 0, 1))
 		return 0;
-	return snprintf(buf, len, "iif %d tcp dport { %s } ct state invalid "
-			"tcp flags & (syn|rst|ack) == ack drop", ifindex, ports) >= (int)len ? -1 : 0;
+	return snprintf(buf, len, "add rule inet %s input iif %d tcp dport { %s } ct state invalid "
+			"tcp flags & (syn|rst|ack) == ack drop\n", name, ifindex, ports) >= (int)len ?
+		-1 : 0;
 }
 
 /* The whole table in one transaction: `add` then `delete` makes the delete
@@ -217,10 +218,9 @@ static int table_script(const char *name, const char *comment, const char *rule,
 			"add rule inet %s input meta mark 0x%08x ct status & confirmed == confirmed "
 			"drop\n"
 			"add rule inet %s input %s\n"
-			"%s%s%s%s%s",
+			"%s",
 			name, name, name, comment, name, name, SG_SPX_MARK, name, rule,
-			*invalid ? "add rule inet " : "", *invalid ? name : "",
-			*invalid ? " input " : "", invalid, *invalid ? "\n" : "") >= (int)len ? -1 : 0;
+			invalid) >= (int)len ? -1 : 0;
 }
 
 /* The comment of a hold table carries the ports: the next unprotect checks
@@ -234,7 +234,7 @@ static int apply(const char *ifname, int ifindex, const char *comment, const cha
 
 	sg_nft_spx_table(ifindex, name, sizeof(name));
 	if (sg_nft_spx_rule(ifname, rule, sizeof(rule)) ||
-	    invalid_rule(ifindex, ports, invalid, sizeof(invalid)) ||
+	    invalid_rule(name, ifindex, ports, invalid, sizeof(invalid)) ||
 	    table_script(name, comment, rule, invalid, script, sizeof(script)))
 		return snprintf(err, len, "nft rule too long"), -1;
 	return change(script, err, len);
@@ -315,11 +315,11 @@ int sg_nft_spx_present(int ifindex)
 
 int sg_nft_spx_probe(char *why, size_t len)
 {
-	char script[1024], invalid[128], out[256];
+	char script[1024], invalid[160], out[256];
 	int rc;
 
 	/* the rules as protect writes them (lo: ifindex 1 in every netns) */
-	if (invalid_rule(1, "80", invalid, sizeof(invalid)) ||
+	if (invalid_rule("synguard_probe", 1, "80", invalid, sizeof(invalid)) ||
 	    table_script("synguard_probe", "synguard probe", "meta mark 0x53475059 tcp flags & (fin|syn|rst|ack) "
 			 "== ack synproxy mss 1460 wscale 7 timestamp sack-perm", invalid, script,
 			 sizeof(script)))
